@@ -1,0 +1,122 @@
+//! The traits every engine adapter implements.
+
+use crate::error::Error;
+use crate::host::HostFunc;
+use crate::types::{ExportType, FuncType, GlobalType, MemoryType, TableType, Val};
+use serde::Serialize;
+use std::any::Any;
+use std::sync::Arc;
+
+/// What an engine can do natively. wasmux fills the gaps by rewriting modules, so these say how
+/// a feature is provided, not whether it is.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EngineCaps {
+    pub native_fuel: bool,
+    pub native_interrupt: bool,
+    pub simd: bool,
+    pub reference_types: bool,
+    pub bulk_memory: bool,
+    pub multi_value: bool,
+    pub multi_memory: bool,
+    pub tail_call: bool,
+    pub memory64: bool,
+    pub threads: bool,
+    pub exceptions: bool,
+    pub extended_const: bool,
+    /// Post-MVP instructions the engine lacks and that wasmux lowers to MVP code before the
+    /// engine sees the module.
+    pub needs_lowering: bool,
+    /// Imports of memories, tables and globals from other instances.
+    pub cross_instance_linking: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EngineInfo {
+    /// The name users select it by: `wasmtime`, `wasmtime:winch`, `wasmer:llvm`, `wasm3`...
+    pub name: String,
+    /// The engine family: `wasmtime`, `wasmer`, `wasm3`, `wasmi`.
+    pub engine: String,
+    pub version: String,
+    /// How it executes code, for people: "optimizing JIT (Cranelift)", "interpreter"...
+    pub kind: String,
+    pub caps: EngineCaps,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct StoreConfig {
+    /// Bytes of native or interpreter stack a guest may use before `StackOverflow`.
+    pub max_stack_bytes: Option<usize>,
+}
+
+/// An engine variant, ready to compile modules.
+pub trait Engine: Send + Sync {
+    fn info(&self) -> &EngineInfo;
+    /// Compiles (or, for interpreters, prepares) an already validated module.
+    fn compile(&self, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, Error>;
+    fn new_store(&self, config: &StoreConfig) -> Result<Box<dyn Store>, Error>;
+}
+
+/// A module compiled by one engine; only stores of that engine accept it.
+pub trait CompiledModule: Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// An instance within a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InstanceId(pub u32);
+
+/// A function, memory, table or global owned by a store: exported by one of its instances or
+/// created by the host, and importable by its other instances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExternHandle(pub u32);
+
+#[derive(Clone, Debug)]
+pub enum ImportValue {
+    Func(HostFunc),
+    Extern(ExternHandle),
+}
+
+#[derive(Clone, Debug)]
+pub struct Import {
+    pub module: String,
+    pub name: String,
+    pub value: ImportValue,
+}
+
+/// A set of instances that can share functions, memories, tables and globals. Not shared
+/// between threads; cancellation reaches it through host functions the instrumentation calls.
+pub trait Store: Send {
+    /// Instantiates `module` (compiled by this store's engine). Every import of the module must
+    /// be in `imports`; the caller (the facade) has already checked that and reported what is
+    /// missing by name.
+    fn instantiate(
+        &mut self,
+        module: &dyn CompiledModule,
+        imports: &[Import],
+    ) -> Result<InstanceId, Error>;
+
+    /// Calls an exported function. Argument count and types were checked by the caller.
+    fn call(&mut self, instance: InstanceId, func: &str, args: &[Val]) -> Result<Vec<Val>, Error>;
+
+    fn exports(&self, instance: InstanceId) -> Vec<ExportType>;
+
+    fn func_type(&self, instance: InstanceId, func: &str) -> Option<FuncType> {
+        self.exports(instance)
+            .into_iter()
+            .find(|e| e.name == func)
+            .and_then(|e| e.func)
+    }
+
+    /// An export of an instance as a handle another instance can import.
+    fn export(&mut self, instance: InstanceId, name: &str) -> Option<ExternHandle>;
+
+    /// The current value of an exported global.
+    fn global_get(&mut self, instance: InstanceId, name: &str) -> Option<Val>;
+
+    /// Bytes of the instance's memory 0, or `None` if it has none.
+    fn memory_size(&mut self, instance: InstanceId) -> Option<u64>;
+
+    fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error>;
+    fn new_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, Error>;
+    fn new_table(&mut self, ty: TableType) -> Result<ExternHandle, Error>;
+}

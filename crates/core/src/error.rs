@@ -1,0 +1,168 @@
+//! One error type and one trap kind for all engines.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Why a guest stopped abnormally. Every engine's traps are mapped onto these kinds, so the same
+/// fault reads the same whatever ran it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trap {
+    Unreachable,
+    MemoryOutOfBounds,
+    DivideByZero,
+    IntegerOverflow,
+    BadConversionToInteger,
+    IndirectCallTypeMismatch,
+    /// Also covers calls through a null table entry, as the spec's `uninitialized element`.
+    TableOutOfBounds,
+    NullReference,
+    StackOverflow,
+    OutOfFuel,
+    Timeout,
+    Interrupted,
+    UnalignedAtomic,
+    /// A host function returned an error.
+    HostError,
+}
+
+impl Trap {
+    pub const ALL: [Trap; 14] = [
+        Trap::Unreachable,
+        Trap::MemoryOutOfBounds,
+        Trap::DivideByZero,
+        Trap::IntegerOverflow,
+        Trap::BadConversionToInteger,
+        Trap::IndirectCallTypeMismatch,
+        Trap::TableOutOfBounds,
+        Trap::NullReference,
+        Trap::StackOverflow,
+        Trap::OutOfFuel,
+        Trap::Timeout,
+        Trap::Interrupted,
+        Trap::UnalignedAtomic,
+        Trap::HostError,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Trap::Unreachable => "unreachable",
+            Trap::MemoryOutOfBounds => "memory out of bounds",
+            Trap::DivideByZero => "integer divide by zero",
+            Trap::IntegerOverflow => "integer overflow",
+            Trap::BadConversionToInteger => "invalid conversion to integer",
+            Trap::IndirectCallTypeMismatch => "indirect call type mismatch",
+            Trap::TableOutOfBounds => "table out of bounds",
+            Trap::NullReference => "null reference",
+            Trap::StackOverflow => "stack overflow",
+            Trap::OutOfFuel => "out of fuel",
+            Trap::Timeout => "timeout",
+            Trap::Interrupted => "interrupted",
+            Trap::UnalignedAtomic => "unaligned atomic",
+            Trap::HostError => "host error",
+        }
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The module's bytes are not a valid module.
+    #[error("{file}: invalid module at byte offset {offset:#x}: {message}")]
+    InvalidModule {
+        file: String,
+        offset: usize,
+        message: String,
+    },
+    /// The text format did not parse.
+    #[error("{file}: {message}")]
+    InvalidText { file: String, message: String },
+    /// The engine cannot run this module (a feature it lacks, a type it cannot pass).
+    #[error("{engine} does not support {what}")]
+    Unsupported { engine: String, what: String },
+    /// Imports nobody provides.
+    #[error("unresolved import{}: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
+    UnresolvedImports(Vec<String>),
+    #[error("import {module}::{name}: {message}")]
+    IncompatibleImport {
+        module: String,
+        name: String,
+        message: String,
+    },
+    #[error("no exported function named `{name}`{}", hint(.available))]
+    UnknownExport {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("`{func}` takes {expected} argument(s) ({signature}); {given} given")]
+    ArgumentCount {
+        func: String,
+        expected: usize,
+        given: usize,
+        signature: String,
+    },
+    #[error("`{func}` argument {index}: expected {expected}, got {given}")]
+    ArgumentType {
+        func: String,
+        index: usize,
+        expected: String,
+        given: String,
+    },
+    #[error("limit exceeded: {0}")]
+    Limit(String),
+    /// Instantiation failed for a reason the spec defines (out-of-bounds segment, start trap...).
+    #[error("instantiation failed: {0}")]
+    Instantiation(String),
+    #[error("wasm trap: {trap}{}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Trap { trap: Trap, detail: Option<String> },
+    /// A guest called `proc_exit` or an equivalent; not a failure of the host.
+    #[error("guest exited with status {0}")]
+    Exit(i32),
+    #[error("unknown engine `{name}`; known engines: {}", known.join(", "))]
+    UnknownEngine { name: String, known: Vec<String> },
+    #[error("{engine}: {message}")]
+    Engine { engine: String, message: String },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn hint(available: &[String]) -> String {
+    if available.is_empty() {
+        " (the module exports no functions)".to_string()
+    } else {
+        format!("; exported functions: {}", available.join(", "))
+    }
+}
+
+impl Error {
+    pub fn trap(trap: Trap) -> Self {
+        Error::Trap { trap, detail: None }
+    }
+
+    pub fn trap_with(trap: Trap, detail: impl Into<String>) -> Self {
+        Error::Trap {
+            trap,
+            detail: Some(detail.into()),
+        }
+    }
+
+    pub fn engine(engine: &str, message: impl fmt::Display) -> Self {
+        Error::Engine {
+            engine: engine.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    /// The trap kind, if this error is a trap.
+    pub fn as_trap(&self) -> Option<Trap> {
+        match self {
+            Error::Trap { trap, .. } => Some(*trap),
+            _ => None,
+        }
+    }
+}

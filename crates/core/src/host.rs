@@ -1,0 +1,90 @@
+//! Host functions written once, callable from guests on every engine.
+
+use crate::error::{Error, Trap};
+use crate::types::{FuncType, Val};
+use std::fmt;
+use std::sync::Arc;
+
+/// What a host function sees of the guest that called it.
+pub trait Caller {
+    /// The caller's linear memory (its memory 0, or the one it exports as `memory`), or `None`
+    /// when the instance has no memory.
+    fn memory(&mut self) -> Option<&mut [u8]>;
+}
+
+/// Why a host function did not return normally.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// Stop the guest with this trap kind (how timeouts, cancellation and fuel exhaustion reach
+    /// the guest on engines that lack them natively).
+    #[error("{0}")]
+    Trap(Trap),
+    /// The guest asked to exit with this status (`proc_exit`).
+    #[error("exit with status {0}")]
+    Exit(i32),
+    /// Any other failure; surfaces as `Trap::HostError` with this message.
+    #[error("{0}")]
+    Message(String),
+}
+
+impl From<HostError> for Error {
+    fn from(e: HostError) -> Self {
+        match e {
+            HostError::Trap(t) => Error::trap(t),
+            HostError::Exit(code) => Error::Exit(code),
+            HostError::Message(m) => Error::trap_with(Trap::HostError, m),
+        }
+    }
+}
+
+pub type HostFuncImpl =
+    dyn Fn(&mut dyn Caller, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync;
+
+/// A host function: its type and its body. Cheap to clone; the same value can be registered in
+/// any number of stores on any engine.
+#[derive(Clone)]
+pub struct HostFunc {
+    pub ty: FuncType,
+    pub func: Arc<HostFuncImpl>,
+}
+
+impl HostFunc {
+    pub fn new(
+        ty: FuncType,
+        func: impl Fn(&mut dyn Caller, &[Val], &mut [Val]) -> Result<(), HostError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        HostFunc {
+            ty,
+            func: Arc::new(func),
+        }
+    }
+
+    /// Calls the function, checking that it filled its results with values of the right types
+    /// (a host bug must not become a guest-visible type confusion).
+    pub fn call(
+        &self,
+        caller: &mut dyn Caller,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), HostError> {
+        (self.func)(caller, params, results)?;
+        for (i, (v, ty)) in results.iter().zip(&self.ty.results).enumerate() {
+            if v.ty() != *ty {
+                return Err(HostError::Message(format!(
+                    "host function result {i} has type {}, its signature says {ty}",
+                    v.ty()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for HostFunc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HostFunc{}", self.ty)
+    }
+}

@@ -1,0 +1,19 @@
+//! Engine-neutral vocabulary shared by every wasmux crate.
+//!
+//! Nothing here depends on an engine: adapters in `crates/engines/*` translate between these
+//! types and their engine's own, and everything above the adapters speaks only these types.
+
+pub mod engine;
+pub mod error;
+pub mod host;
+pub mod limits;
+pub mod types;
+
+pub use engine::{
+    CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import, ImportValue, InstanceId,
+    Store, StoreConfig,
+};
+pub use error::{Error, Trap};
+pub use host::{Caller, HostError, HostFunc, HostFuncImpl};
+pub use limits::{parse_duration, parse_size, Limits};
+pub use types::{ExportKind, ExportType, FuncType, GlobalType, MemoryType, TableType, Val, ValType};

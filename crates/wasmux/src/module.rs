@@ -1,0 +1,70 @@
+//! Loading and validating modules before any engine sees them.
+
+use std::path::Path;
+use std::sync::Arc;
+use wasmux_core::{CompiledModule, Engine, Error};
+
+/// A validated module: its bytes and where they came from.
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub name: String,
+    pub bytes: Arc<[u8]>,
+}
+
+impl Module {
+    /// Reads a `.wasm` or `.wat` file and validates it.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Module, Error> {
+        let path = path.as_ref();
+        let data = std::fs::read(path).map_err(|e| {
+            Error::Io(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            ))
+        })?;
+        Module::from_bytes(path.display().to_string(), &data)
+    }
+
+    /// Accepts binary or text; text is recognised by not starting with the wasm magic number.
+    pub fn from_bytes(name: impl Into<String>, data: &[u8]) -> Result<Module, Error> {
+        let name = name.into();
+        let bytes = if data.starts_with(b"\0asm") {
+            data.to_vec()
+        } else {
+            wat::parse_bytes(data)
+                .map_err(|e| {
+                    let mut e = e;
+                    e.set_path(&name);
+                    Error::InvalidText {
+                        file: name.clone(),
+                        message: e.to_string(),
+                    }
+                })?
+                .into_owned()
+        };
+        validate(&name, &bytes)?;
+        Ok(Module {
+            name,
+            bytes: bytes.into(),
+        })
+    }
+}
+
+/// Validates with every finished proposal enabled; engines that lack one get the module lowered
+/// or refuse it with a clear `Unsupported` error.
+pub fn validate(name: &str, bytes: &[u8]) -> Result<(), Error> {
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+    validator
+        .validate_all(bytes)
+        .map(|_| ())
+        .map_err(|e| Error::InvalidModule {
+            file: name.to_string(),
+            offset: e.offset(),
+            message: e.message().to_string(),
+        })
+}
+
+/// Validates `wasm` and compiles it for `engine`, rewriting what the engine lacks.
+pub fn prepare(engine: &dyn Engine, name: &str, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, Error> {
+    validate(name, wasm)?;
+    engine.compile(wasm)
+}
