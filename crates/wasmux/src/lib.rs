@@ -1,8 +1,27 @@
 //! wasmux: run, sandbox and meter WebAssembly on wasmtime, wasmer, wasm3 and wasmi behind one API.
+//!
+//! ```no_run
+//! use wasmux::{Module, Runtime, Val};
+//! let runtime = Runtime::builder().engine("wasm3").fuel(10_000_000).build()?;
+//! let mut instance = runtime.instantiate(&Module::from_file("fib.wat")?)?;
+//! println!("{:?}", instance.call("fib", &[Val::I32(20)])?);
+//! println!("fuel used: {:?}", instance.last_call_stats().fuel_consumed);
+//! # Ok::<(), wasmux::Error>(())
+//! ```
 
 pub mod engines;
+mod imports;
+mod instance;
+mod interrupt;
 pub mod module;
+mod prepare;
+mod runtime;
 
 pub use engines::{all_engines, engine, engine_names};
-pub use module::{prepare, Module};
+pub use imports::UnknownImports;
+pub use instance::{CallStats, Instance};
+pub use interrupt::CancelHandle;
+pub use module::Module;
+pub use prepare::prepare;
+pub use runtime::{Runtime, RuntimeBuilder};
 pub use wasmux_core::*;

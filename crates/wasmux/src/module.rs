@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use wasmux_core::{CompiledModule, Engine, Error};
+use wasmux_core::Error;
 
 /// A validated module: its bytes and where they came from.
 #[derive(Clone, Debug)]
@@ -61,10 +61,4 @@ pub fn validate(name: &str, bytes: &[u8]) -> Result<(), Error> {
             offset: e.offset(),
             message: e.message().to_string(),
         })
-}
-
-/// Validates `wasm` and compiles it for `engine`, rewriting what the engine lacks.
-pub fn prepare(engine: &dyn Engine, name: &str, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, Error> {
-    validate(name, wasm)?;
-    engine.compile(wasm)
 }

@@ -1,0 +1,130 @@
+//! The `wasmux` binary end to end: output, exit statuses and error messages.
+
+use std::io::Write;
+use std::process::{Command, Output};
+
+fn wasmux(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmux"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .expect("wasmux runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn engines() -> Vec<String> {
+    let out = wasmux(&["engines", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["engines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn run_invokes_a_function_on_every_engine() {
+    for engine in engines() {
+        let out = wasmux(&["run", "--engine", &engine, "examples/fib.wat", "--invoke", "fib", "20"]);
+        assert!(out.status.success(), "{engine}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "6765\n", "{engine}");
+    }
+}
+
+#[test]
+fn stats_are_one_json_line_on_stderr() {
+    let out = wasmux(&[
+        "run", "--engine", "wasmi", "--fuel", "1000000", "--stats", "examples/sum.wat", "--invoke",
+        "sum", "100",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stderr(&out);
+    let stats: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(stats["engine"], "wasmi");
+    assert!(stats["fuel_consumed"].as_u64().unwrap() > 100);
+    for key in ["wall_us", "peak_memory_bytes", "host_calls"] {
+        assert!(stats[key].is_u64(), "{key} missing in {line}");
+    }
+}
+
+#[test]
+fn limits_stop_guests_with_a_trap_status() {
+    let out = wasmux(&["run", "--timeout", "50ms", "examples/spin.wat", "--invoke", "spin"]);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(stderr(&out).contains("timeout"), "{}", stderr(&out));
+    let out = wasmux(&["run", "--fuel", "100", "examples/sum.wat", "--invoke", "sum", "1000"]);
+    assert_eq!(out.status.code(), Some(134));
+    assert!(stderr(&out).contains("out of fuel"), "{}", stderr(&out));
+}
+
+#[test]
+fn diff_agrees_on_a_deterministic_function() {
+    let out = wasmux(&["diff", "examples/sum.wat", "--invoke", "sum", "1000"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("all engines agree"));
+    assert!(stdout(&out).contains("499500"));
+}
+
+#[test]
+fn engines_lists_every_engine_with_capabilities() {
+    let out = wasmux(&["engines"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for name in ["wasmtime", "wasmtime:winch", "wasmtime:pulley", "wasmer", "wasm3", "wasmi"] {
+        assert!(text.lines().any(|l| l.starts_with(&format!("{name} "))), "{name} missing:\n{text}");
+    }
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
+    let path = path.display().to_string();
+    (dir, path)
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_a_nonzero_exit() {
+    let (_d, garbage) = temp_file("garbage.wasm", b"\0asm\x01\0\0\0\x05\x03\x01");
+    let (_e, invalid_wat) = temp_file("invalid.wat", b"(module (func (result i32)))");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["validate", &garbage], "byte offset"),
+        (vec!["run", &garbage], "garbage.wasm"),
+        (vec!["run", &invalid_wat], "invalid.wat"),
+        (vec!["run", "examples/fib.wat", "--invoke", "fob"], "no exported function named `fob`"),
+        (vec!["run", "examples/fib.wat", "--invoke", "fib"], "takes 1 argument"),
+        (vec!["run", "examples/fib.wat", "--invoke", "fib", "x1"], "not a valid i32"),
+        (vec!["run", "examples/fib.wat"], "no `_start`"),
+        (vec!["run", "--engine", "v9", "examples/fib.wat"], "unknown engine `v9`"),
+        (vec!["run", "--max-memory", "lots", "examples/fib.wat"], "bad size"),
+        (vec!["run", "--timeout", "soon", "examples/fib.wat"], "bad duration"),
+        (vec!["run", "no/such/file.wasm"], "no/such/file.wasm"),
+    ];
+    for (args, want) in cases {
+        let out = wasmux(&args);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr(&out).contains(want), "{args:?}: expected `{want}` in:\n{}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?} panicked");
+    }
+}
+
+#[test]
+fn missing_imports_are_named_by_the_cli() {
+    let (_d, path) = temp_file(
+        "needs.wat",
+        br#"(module (import "env" "tick" (func)) (func (export "f") (call 0)))"#,
+    );
+    let out = wasmux(&["run", &path, "--invoke", "f"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("env::tick"), "{}", stderr(&out));
+    let out = wasmux(&["run", "--unknown-imports", "default", &path, "--invoke", "f"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -1,0 +1,176 @@
+//! Matching a module's imports with what the host provides, before any engine is involved, so
+//! that what is missing is named the same way on every engine.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use wasmux_core::{Error, FuncType, HostError, HostFunc, Import, ImportValue, Val, ValType};
+
+/// What to do with a function import nobody provides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownImports {
+    /// Refuse to instantiate, naming every missing import.
+    #[default]
+    Reject,
+    /// Link a function that traps with a message naming the import when called.
+    Trap,
+    /// Link a function that returns zeros of its result types.
+    Default,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ImportKind {
+    Func(FuncType),
+    Other(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ModuleImport {
+    pub module: String,
+    pub name: String,
+    pub kind: ImportKind,
+}
+
+/// The imports of a (validated) module, in order.
+pub(crate) fn module_imports(wasm: &[u8]) -> Result<Vec<ModuleImport>, Error> {
+    let mut types: Vec<FuncType> = Vec::new();
+    let mut imports = Vec::new();
+    let invalid = |e: wasmparser::BinaryReaderError| Error::InvalidModule {
+        file: "<module>".into(),
+        offset: e.offset(),
+        message: e.message().to_string(),
+    };
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.map_err(invalid)? {
+            wasmparser::Payload::TypeSection(reader) => {
+                // Non-function types still take an index, so keep a placeholder for them.
+                for group in reader {
+                    for sub in group.map_err(invalid)?.into_types() {
+                        types.push(match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => func_type(f),
+                            _ => FuncType::default(),
+                        });
+                    }
+                }
+            }
+            wasmparser::Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.map_err(invalid)?;
+                    let kind = match import.ty {
+                        wasmparser::TypeRef::Func(i) | wasmparser::TypeRef::FuncExact(i) => {
+                            ImportKind::Func(types.get(i as usize).cloned().unwrap_or_default())
+                        }
+                        wasmparser::TypeRef::Memory(_) => ImportKind::Other("memory"),
+                        wasmparser::TypeRef::Table(_) => ImportKind::Other("table"),
+                        wasmparser::TypeRef::Global(_) => ImportKind::Other("global"),
+                        wasmparser::TypeRef::Tag(_) => ImportKind::Other("tag"),
+                    };
+                    imports.push(ModuleImport {
+                        module: import.module.to_string(),
+                        name: import.name.to_string(),
+                        kind,
+                    });
+                }
+            }
+            wasmparser::Payload::CodeSectionStart { .. } => break,
+            _ => {}
+        }
+    }
+    Ok(imports)
+}
+
+fn func_type(ty: &wasmparser::FuncType) -> FuncType {
+    FuncType::new(
+        ty.params().iter().map(val_type),
+        ty.results().iter().map(val_type),
+    )
+}
+
+fn val_type(ty: &wasmparser::ValType) -> ValType {
+    match ty {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(r) if r.is_func_ref() => ValType::FuncRef,
+        wasmparser::ValType::Ref(_) => ValType::ExternRef,
+    }
+}
+
+/// Host functions registered by the embedder, by (module, name).
+pub(crate) type HostFuncs = HashMap<(String, String), HostFunc>;
+
+/// Resolves every import of a module, or names all that cannot be resolved.
+pub(crate) fn resolve(
+    imports: &[ModuleImport],
+    provided: &HostFuncs,
+    unknown: UnknownImports,
+    host_calls: &Arc<AtomicU64>,
+) -> Result<Vec<Import>, Error> {
+    let mut resolved = Vec::with_capacity(imports.len());
+    let mut missing = Vec::new();
+    for import in imports {
+        let key = (import.module.clone(), import.name.clone());
+        let value = match (&import.kind, provided.get(&key)) {
+            (ImportKind::Func(want), Some(func)) => {
+                if &func.ty != want {
+                    return Err(Error::IncompatibleImport {
+                        module: import.module.clone(),
+                        name: import.name.clone(),
+                        message: format!(
+                            "the module expects a function {want}, the host provides {}",
+                            func.ty
+                        ),
+                    });
+                }
+                counted(func.clone(), host_calls.clone())
+            }
+            (ImportKind::Func(want), None) if unknown != UnknownImports::Reject => {
+                placeholder(import, want.clone(), unknown)
+            }
+            (kind, _) => {
+                let what = match kind {
+                    ImportKind::Func(ty) => format!("func {ty}"),
+                    ImportKind::Other(k) => k.to_string(),
+                };
+                missing.push(format!("{}::{} ({what})", import.module, import.name));
+                continue;
+            }
+        };
+        resolved.push(Import {
+            module: import.module.clone(),
+            name: import.name.clone(),
+            value: ImportValue::Func(value),
+        });
+    }
+    if missing.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(Error::UnresolvedImports(missing))
+    }
+}
+
+fn counted(func: HostFunc, calls: Arc<AtomicU64>) -> HostFunc {
+    let inner = func.clone();
+    HostFunc::new(func.ty, move |caller, params, results| {
+        calls.fetch_add(1, Ordering::Relaxed);
+        inner.call(caller, params, results)
+    })
+}
+
+fn placeholder(import: &ModuleImport, ty: FuncType, unknown: UnknownImports) -> HostFunc {
+    let label = format!("{}::{}", import.module, import.name);
+    let result_types = ty.results.clone();
+    HostFunc::new(ty, move |_, _, results| match unknown {
+        UnknownImports::Default => {
+            for (slot, ty) in results.iter_mut().zip(&result_types) {
+                *slot = Val::default_for(*ty);
+            }
+            Ok(())
+        }
+        _ => Err(HostError::Message(format!(
+            "called the unknown import {label}, which nothing provides"
+        ))),
+    })
+}

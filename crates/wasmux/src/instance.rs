@@ -1,0 +1,227 @@
+//! A running module: calls with argument checks, limits, cancellation and per-call statistics.
+
+use crate::imports::{module_imports, resolve};
+use crate::interrupt::{check_func, out_of_fuel_func, CancelHandle, InterruptState};
+use crate::prepare::Prepared;
+use crate::runtime::Runtime;
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wasmux_core::{
+    Error, ExportKind, ExportType, FuncType, Import, ImportValue, InstanceId, Store, Val,
+};
+use wasmux_instrument::{
+    CHECK_IMPORT, FUEL_GET_EXPORT, FUEL_SET_EXPORT, OUT_OF_FUEL_IMPORT, RUNTIME_MODULE,
+};
+
+/// What one call cost; `wasmux run --stats` prints it as one JSON line.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CallStats {
+    pub engine: String,
+    /// `None` unless a fuel limit is set (fuel is only counted when metered).
+    pub fuel_consumed: Option<u64>,
+    pub wall_us: u64,
+    pub peak_memory_bytes: u64,
+    pub host_calls: u64,
+}
+
+pub struct Instance {
+    store: Box<dyn Store>,
+    id: InstanceId,
+    engine: String,
+    timeout: Option<Duration>,
+    metered: bool,
+    interrupt: Arc<InterruptState>,
+    host_calls: Arc<AtomicU64>,
+    last: CallStats,
+}
+
+impl Instance {
+    pub(crate) fn new(runtime: &Runtime, prepared: Prepared) -> Result<Instance, Error> {
+        let interrupt = Arc::new(InterruptState::default());
+        let host_calls = Arc::new(AtomicU64::new(0));
+        let all = module_imports(&prepared.bytes)?;
+        // The runtime's own imports are ours to provide; the rest are the embedder's.
+        let (ours, theirs): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|i| i.module == RUNTIME_MODULE);
+        let mut imports = resolve(&theirs, &runtime.funcs, runtime.unknown_imports, &host_calls)?;
+        for import in ours {
+            let func = match import.name.as_str() {
+                CHECK_IMPORT => check_func(interrupt.clone()),
+                OUT_OF_FUEL_IMPORT => out_of_fuel_func(),
+                other => {
+                    return Err(Error::UnresolvedImports(vec![format!(
+                        "{RUNTIME_MODULE}::{other} (reserved for wasmux)"
+                    )]))
+                }
+            };
+            imports.push(Import {
+                module: import.module,
+                name: import.name,
+                value: ImportValue::Func(func),
+            });
+        }
+        let mut store = runtime.engine.new_store(&runtime.store)?;
+        interrupt.set_deadline(runtime.limits.timeout.map(|t| Instant::now() + t));
+        let id = store.instantiate(prepared.compiled.as_ref(), &imports);
+        interrupt.set_deadline(None);
+        let id = id?;
+        let mut instance = Instance {
+            store,
+            id,
+            engine: runtime.engine.info().name.clone(),
+            timeout: runtime.limits.timeout,
+            metered: prepared.metered,
+            interrupt,
+            host_calls,
+            last: CallStats::default(),
+        };
+        if let Some(fuel) = runtime.limits.fuel.filter(|_| prepared.metered) {
+            instance.set_fuel(fuel)?;
+        }
+        Ok(instance)
+    }
+
+    /// The exports a guest offers (wasmux's own instrumentation exports are hidden).
+    pub fn exports(&self) -> Vec<ExportType> {
+        self.store
+            .exports(self.id)
+            .into_iter()
+            .filter(|e| !e.name.starts_with("__wasmux_"))
+            .collect()
+    }
+
+    pub fn func_type(&self, name: &str) -> Option<FuncType> {
+        if name.starts_with("__wasmux_") {
+            return None;
+        }
+        self.store.func_type(self.id, name)
+    }
+
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle(self.interrupt.clone())
+    }
+
+    /// Remaining fuel, when a fuel limit is set.
+    pub fn fuel_remaining(&mut self) -> Option<u64> {
+        if !self.metered {
+            return None;
+        }
+        match self.store.call(self.id, FUEL_GET_EXPORT, &[]) {
+            Ok(v) => match v.as_slice() {
+                [Val::I64(left)] => Some(*left as u64),
+                _ => None,
+            },
+            Err(_) => None,
+        }
+    }
+
+    /// Refills the tank; only meaningful when the runtime has a fuel limit.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
+        if !self.metered {
+            return Err(Error::Limit(
+                "fuel is not metered for this instance: build the runtime with a fuel limit"
+                    .into(),
+            ));
+        }
+        let fuel = fuel.min(i64::MAX as u64) as i64;
+        self.store
+            .call(self.id, FUEL_SET_EXPORT, &[Val::I64(fuel)])
+            .map(|_| ())
+    }
+
+    /// How often the guest has reached an interrupt check so far.
+    pub fn interrupt_checks(&self) -> u64 {
+        self.interrupt.checks()
+    }
+
+    pub fn last_call_stats(&self) -> &CallStats {
+        &self.last
+    }
+
+    fn unknown_export(&self, func: &str) -> Error {
+        Error::UnknownExport {
+            name: func.to_string(),
+            available: self
+                .exports()
+                .into_iter()
+                .filter(|e| e.kind == ExportKind::Func)
+                .map(|e| e.name)
+                .collect(),
+        }
+    }
+
+    /// Calls an exported function after checking the arguments against its signature.
+    pub fn call(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let ty = self.func_type(func).ok_or_else(|| self.unknown_export(func))?;
+        check_args(func, &ty, args)?;
+        let fuel_before = self.fuel_remaining();
+        let calls_before = self.host_calls.load(Ordering::Relaxed);
+        let started = Instant::now();
+        self.interrupt
+            .set_deadline(self.timeout.map(|t| started + t));
+        let result = self.store.call(self.id, func, args);
+        self.interrupt.set_deadline(None);
+        let wall = started.elapsed();
+        let fuel_after = self.fuel_remaining();
+        self.last = CallStats {
+            engine: self.engine.clone(),
+            fuel_consumed: fuel_before
+                .zip(fuel_after)
+                .map(|(b, a)| b.saturating_sub(a)),
+            wall_us: wall.as_micros() as u64,
+            peak_memory_bytes: self.store.memory_size(self.id).unwrap_or(0),
+            host_calls: self.host_calls.load(Ordering::Relaxed) - calls_before,
+        };
+        result
+    }
+
+    /// Parses command-line strings as the arguments of `func`, then calls it.
+    pub fn call_with_strings(&mut self, func: &str, args: &[String]) -> Result<Vec<Val>, Error> {
+        let ty = self.func_type(func).ok_or_else(|| self.unknown_export(func))?;
+        check_count(func, &ty, args.len())?;
+        let vals = ty
+            .params
+            .iter()
+            .zip(args)
+            .enumerate()
+            .map(|(i, (t, a))| {
+                Val::parse(*t, a).map_err(|message| Error::ArgumentType {
+                    func: func.to_string(),
+                    index: i,
+                    expected: t.to_string(),
+                    given: message,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.call(func, &vals)
+    }
+}
+
+fn check_count(func: &str, ty: &FuncType, given: usize) -> Result<(), Error> {
+    if ty.params.len() == given {
+        return Ok(());
+    }
+    Err(Error::ArgumentCount {
+        func: func.to_string(),
+        expected: ty.params.len(),
+        given,
+        signature: ty.to_string(),
+    })
+}
+
+fn check_args(func: &str, ty: &FuncType, args: &[Val]) -> Result<(), Error> {
+    check_count(func, ty, args.len())?;
+    for (i, (want, got)) in ty.params.iter().zip(args).enumerate() {
+        if *want != got.ty() {
+            return Err(Error::ArgumentType {
+                func: func.to_string(),
+                index: i,
+                expected: want.to_string(),
+                given: got.ty().to_string(),
+            });
+        }
+    }
+    Ok(())
+}

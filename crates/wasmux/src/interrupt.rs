@@ -1,0 +1,65 @@
+//! Timeouts and cancellation, delivered the same way on every engine: the instrumented module
+//! calls the host check function periodically, and the check decides whether the guest goes on.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use wasmux_core::{FuncType, HostError, HostFunc, Trap};
+
+/// Shared between an instance, its check function, and any number of cancel handles.
+#[derive(Debug, Default)]
+pub(crate) struct InterruptState {
+    cancelled: AtomicBool,
+    deadline: Mutex<Option<Instant>>,
+    /// How many times the guest reached the check function; lets tests and stats see that
+    /// checks happen.
+    checks: AtomicU64,
+}
+
+impl InterruptState {
+    pub(crate) fn set_deadline(&self, deadline: Option<Instant>) {
+        *self.deadline.lock().unwrap_or_else(|p| p.into_inner()) = deadline;
+    }
+
+    fn check(&self) -> Result<(), HostError> {
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        // A cancel interrupts exactly one call: the one running (or the next one to start).
+        if self.cancelled.swap(false, Ordering::AcqRel) {
+            return Err(HostError::Trap(Trap::Interrupted));
+        }
+        let deadline = *self.deadline.lock().unwrap_or_else(|p| p.into_inner());
+        match deadline {
+            Some(d) if Instant::now() >= d => Err(HostError::Trap(Trap::Timeout)),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
+    }
+}
+
+/// Stops a running guest from any thread. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct CancelHandle(pub(crate) Arc<InterruptState>);
+
+impl CancelHandle {
+    /// The guest stops with `Trap::Interrupted` at its next check (within
+    /// `wasmux_instrument::CHECK_INTERVAL` loop iterations or calls). If no call is running,
+    /// the next call is interrupted.
+    pub fn cancel(&self) {
+        self.0.cancelled.store(true, Ordering::Release);
+    }
+}
+
+/// The host function behind `wasmux_rt.check`.
+pub(crate) fn check_func(state: Arc<InterruptState>) -> HostFunc {
+    HostFunc::new(FuncType::default(), move |_, _, _| state.check())
+}
+
+/// The host function behind `wasmux_rt.out_of_fuel`.
+pub(crate) fn out_of_fuel_func() -> HostFunc {
+    HostFunc::new(FuncType::default(), |_, _, _| {
+        Err(HostError::Trap(Trap::OutOfFuel))
+    })
+}

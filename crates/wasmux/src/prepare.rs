@@ -1,0 +1,84 @@
+//! From validated bytes to a compiled module: the rewriting each engine and each limit needs.
+
+use std::sync::Arc;
+use wasmux_core::{CompiledModule, Engine, Error, Limits};
+use wasmux_instrument::{InstrumentError, Options};
+
+const PAGE: u64 = 65536;
+
+/// A module rewritten for one engine and one set of limits, and compiled.
+pub(crate) struct Prepared {
+    pub compiled: Arc<dyn CompiledModule>,
+    /// The bytes the engine compiled, after rewriting; their imports are what must be linked.
+    pub bytes: Vec<u8>,
+    pub metered: bool,
+    pub interruptible: bool,
+}
+
+/// The rewriting that `limits` and `engine` call for.
+pub(crate) fn instrument_options(
+    engine: &dyn Engine,
+    limits: &Limits,
+    interruptible: bool,
+) -> Options {
+    Options {
+        fuel: limits.fuel.is_some(),
+        interrupt: interruptible || limits.timeout.is_some(),
+        max_memory_pages: limits.max_memory.map(|b| b / PAGE),
+        lower_post_mvp: engine.info().caps.needs_lowering,
+        ..Options::default()
+    }
+}
+
+pub(crate) fn prepare_with(
+    engine: &dyn Engine,
+    name: &str,
+    wasm: &[u8],
+    opts: &Options,
+) -> Result<Prepared, Error> {
+    crate::module::validate(name, wasm)?;
+    let bytes = wasmux_instrument::instrument(wasm, opts).map_err(|e| instrument_error(engine, name, e))?;
+    let compiled = engine.compile(&bytes)?;
+    Ok(Prepared {
+        compiled,
+        bytes,
+        metered: opts.fuel,
+        interruptible: opts.interrupt,
+    })
+}
+
+fn instrument_error(engine: &dyn Engine, name: &str, e: InstrumentError) -> Error {
+    match e {
+        InstrumentError::MemoryTooLarge {
+            memory,
+            initial_pages,
+            max_pages,
+        } => Error::Limit(format!(
+            "{name}: memory {memory} starts at {} bytes ({initial_pages} pages), more than the limit of {} bytes ({max_pages} pages)",
+            initial_pages * PAGE,
+            max_pages * PAGE
+        )),
+        InstrumentError::Unsupported { offset, what } => Error::Unsupported {
+            engine: engine.info().name.clone(),
+            what: format!("{what} (in {name} at byte offset {offset:#x})"),
+        },
+        other => Error::InvalidModule {
+            file: name.to_string(),
+            offset: 0,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Validates `wasm` and compiles it for `engine`, lowering what the engine lacks; no limits.
+pub fn prepare(
+    engine: &dyn Engine,
+    name: &str,
+    wasm: &[u8],
+) -> Result<Arc<dyn CompiledModule>, Error> {
+    let opts = Options {
+        lower_post_mvp: engine.info().caps.needs_lowering,
+        ..Options::default()
+    };
+    Ok(prepare_with(engine, name, wasm, &opts)?.compiled)
+}

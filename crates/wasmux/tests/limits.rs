@@ -1,0 +1,160 @@
+//! Limits behave identically on every engine: fuel counts, exhaustion, timeouts, cancellation,
+//! memory caps, stack overflow.
+
+mod common;
+use common::*;
+use std::time::Duration;
+use wasmux::{Error, Limits, Runtime, Trap, Val};
+
+const SUM: &str = include_str!("../../../examples/sum.wat");
+const SPIN: &str = include_str!("../../../examples/spin.wat");
+
+fn fuel(n: u64) -> Limits {
+    Limits {
+        fuel: Some(n),
+        ..Limits::default()
+    }
+}
+
+#[test]
+fn the_same_execution_consumes_the_same_fuel_on_every_engine() {
+    let mut seen = Vec::new();
+    for engine in engines() {
+        let mut inst = instance(&engine, SUM, fuel(10_000_000));
+        let out = inst.call("sum", &[Val::I64(1000)]).unwrap();
+        assert_eq!(out, vec![Val::I64(499_500)], "{engine}");
+        let used = inst.last_call_stats().fuel_consumed.unwrap();
+        assert!(used > 1000, "{engine}: {used} fuel for 1000 iterations");
+        seen.push((engine, used));
+    }
+    let first = seen[0].1;
+    assert!(
+        seen.iter().all(|(_, f)| *f == first),
+        "fuel differs between engines: {seen:?}"
+    );
+}
+
+#[test]
+fn fuel_scales_with_work_and_accumulates_across_calls() {
+    for engine in engines() {
+        let mut inst = instance(&engine, SUM, fuel(10_000_000));
+        inst.call("sum", &[Val::I64(100)]).unwrap();
+        let small = inst.last_call_stats().fuel_consumed.unwrap();
+        inst.call("sum", &[Val::I64(200)]).unwrap();
+        let large = inst.last_call_stats().fuel_consumed.unwrap();
+        assert!(large > small, "{engine}: {large} <= {small}");
+        let left = inst.fuel_remaining().unwrap();
+        assert_eq!(left, 10_000_000 - small - large, "{engine}");
+    }
+}
+
+#[test]
+fn exhausting_fuel_traps_out_of_fuel_on_every_engine() {
+    for engine in engines() {
+        let mut inst = instance(&engine, SUM, fuel(5_000));
+        let trap = trap_of(&engine, inst.call("sum", &[Val::I64(1_000_000)]));
+        assert_eq!(trap, Trap::OutOfFuel, "{engine}");
+        // Refilled, the same instance runs again.
+        inst.set_fuel(10_000_000).unwrap();
+        assert_eq!(inst.call("sum", &[Val::I64(10)]).unwrap(), vec![Val::I64(45)]);
+    }
+}
+
+#[test]
+fn a_timeout_stops_an_endless_loop_on_every_engine() {
+    for engine in engines() {
+        let mut inst = instance(
+            &engine,
+            SPIN,
+            Limits {
+                timeout: Some(Duration::from_millis(50)),
+                ..Limits::default()
+            },
+        );
+        // A watchdog turns a missed deadline into a failed assertion instead of a hung test.
+        let handle = inst.cancel_handle();
+        let watchdog = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(60));
+            handle.cancel();
+        });
+        let trap = trap_of(&engine, inst.call("spin", &[]));
+        assert_eq!(trap, Trap::Timeout, "{engine}");
+        assert!(inst.interrupt_checks() > 0, "{engine}");
+        drop(watchdog);
+    }
+}
+
+#[test]
+fn a_cancel_handle_stops_an_endless_loop_from_another_thread() {
+    for engine in engines() {
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .interruptible(true)
+            .build()
+            .unwrap();
+        let mut inst = runtime.instantiate(&module(SPIN)).unwrap();
+        let handle = inst.cancel_handle();
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.cancel();
+        });
+        let trap = trap_of(&engine, inst.call("spin", &[]));
+        assert_eq!(trap, Trap::Interrupted, "{engine}");
+        canceller.join().unwrap();
+    }
+}
+
+const GROW: &str = r#"(module
+  (memory (export "memory") 1)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size)))"#;
+
+#[test]
+fn memory_grow_past_the_cap_returns_minus_one_on_every_engine() {
+    for engine in engines() {
+        let mut inst = instance(
+            &engine,
+            GROW,
+            Limits {
+                max_memory: Some(4 * 65536),
+                ..Limits::default()
+            },
+        );
+        assert_eq!(inst.call("grow", &[Val::I32(3)]).unwrap(), vec![Val::I32(1)], "{engine}");
+        assert_eq!(inst.call("grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)], "{engine}");
+        assert_eq!(inst.call("size", &[]).unwrap(), vec![Val::I32(4)], "{engine}");
+        assert_eq!(inst.last_call_stats().peak_memory_bytes, 4 * 65536, "{engine}");
+    }
+}
+
+#[test]
+fn a_module_whose_initial_memory_exceeds_the_cap_is_refused() {
+    for engine in engines() {
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .max_memory(65536)
+            .build()
+            .unwrap();
+        let err = runtime
+            .instantiate(&module(r#"(module (memory 2))"#))
+            .err()
+            .unwrap_or_else(|| panic!("{engine}: instantiated"));
+        assert!(matches!(err, Error::Limit(_)), "{engine}: {err}");
+        assert!(err.to_string().contains("131072"), "{engine}: {err}");
+    }
+}
+
+const RECURSE: &str = r#"(module
+  (func $down (export "down") (param i64) (result i64)
+    (i64.add (i64.const 1) (call $down (local.get 0))))
+  (func (export "ok") (result i32) (i32.const 7)))"#;
+
+#[test]
+fn deep_recursion_traps_as_stack_overflow_and_the_instance_survives() {
+    for engine in engines() {
+        let mut inst = instance(&engine, RECURSE, Limits::default());
+        let trap = trap_of(&engine, inst.call("down", &[Val::I64(0)]));
+        assert_eq!(trap, Trap::StackOverflow, "{engine}");
+        assert_eq!(inst.call("ok", &[]).unwrap(), vec![Val::I32(7)], "{engine}");
+    }
+}

@@ -1,0 +1,3 @@
+;; Never returns: stop it with `wasmux run --timeout 100ms examples/spin.wat --invoke spin`.
+(module
+  (func (export "spin") (loop $forever (br $forever))))
