@@ -1,0 +1,112 @@
+//! wasmux host functions as wasmi functions.
+
+use crate::convert::{from_wasmi_all, func_type, to_wasmi};
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use wasmi::{AsContextMut, Extern, Func, Memory};
+use wasmux_core::{Caller, Error, HostError, HostFunc, Val};
+
+/// What host functions need from the store they run in.
+#[derive(Default)]
+pub struct HostState {
+    /// Names other than `memory` under which instantiated modules export their first memory.
+    /// wasmi tells a host function only its caller's exports by name, so these are the names
+    /// to try when the caller has no `memory` export.
+    pub memory_names: Vec<String>,
+}
+
+/// A wasmux host error carried through wasmi so it comes out of `Store::call` unchanged.
+#[derive(Debug)]
+pub struct HostTrap(pub HostError);
+
+impl fmt::Display for HostTrap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl wasmi::errors::HostError for HostTrap {}
+
+fn host_error(e: HostError) -> wasmi::Error {
+    wasmi::Error::host(HostTrap(e))
+}
+
+/// The wasmux view of a wasmi caller.
+struct GuestCaller<'a, 'b> {
+    caller: &'a mut wasmi::Caller<'b, HostState>,
+}
+
+impl GuestCaller<'_, '_> {
+    fn find_memory(&self) -> Option<Memory> {
+        if let Some(Extern::Memory(m)) = self.caller.get_export("memory") {
+            return Some(m);
+        }
+        self.caller
+            .data()
+            .memory_names
+            .iter()
+            .find_map(|name| self.caller.get_export(name).and_then(Extern::into_memory))
+    }
+}
+
+impl Caller for GuestCaller<'_, '_> {
+    fn memory(&mut self) -> Option<&mut [u8]> {
+        let memory = self.find_memory()?;
+        Some(memory.data_mut(&mut *self.caller))
+    }
+}
+
+/// Makes a wasmi function that runs `host` in `store`.
+pub fn new_func(
+    mut store: impl AsContextMut<Data = HostState>,
+    host: &HostFunc,
+) -> Result<Func, Error> {
+    let ty = func_type(&host.ty)?;
+    let host = host.clone();
+    Ok(Func::new(
+        store.as_context_mut(),
+        ty,
+        move |mut caller, params, out| {
+            let params = from_wasmi_all(&caller, params);
+            let mut results: Vec<Val> = host
+                .ty
+                .results
+                .iter()
+                .map(|t| Val::default_for(*t))
+                .collect();
+            run(&host, &mut caller, &params, &mut results)?;
+            for (slot, val) in out.iter_mut().zip(&results) {
+                *slot = to_wasmi(&mut caller, val)
+                    .map_err(|e| host_error(HostError::Message(e.to_string())))?;
+            }
+            Ok(())
+        },
+    ))
+}
+
+/// Runs the host function, turning a panic into a host error so that a buggy host function
+/// stops the guest instead of unwinding through the interpreter.
+fn run(
+    host: &HostFunc,
+    caller: &mut wasmi::Caller<'_, HostState>,
+    params: &[Val],
+    results: &mut [Val],
+) -> Result<(), wasmi::Error> {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        host.call(&mut GuestCaller { caller }, params, results)
+    }));
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(host_error(e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(host_error(HostError::Message(format!(
+                "host function panicked: {what}"
+            ))))
+        }
+    }
+}

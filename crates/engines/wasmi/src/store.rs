@@ -1,0 +1,221 @@
+//! A wasmux store: one wasmi store with its instances and shareable externs.
+
+use crate::convert::{from_wasmi, from_wasmi_all, ref_type, to_wasmi};
+use crate::engine::WasmiModule;
+use crate::error::{from_call, from_instantiation, ENGINE};
+use crate::exports::first_memory;
+use crate::host::{new_func, HostState};
+use std::sync::Arc;
+use wasmi::{AsContext, Extern, Instance, Memory, Module, Mutability, Ref};
+use wasmux_core::{
+    CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType, Import, ImportValue,
+    InstanceId, MemoryType, Store, TableType, Val,
+};
+
+struct InstanceRec {
+    instance: Instance,
+    exports: Arc<[ExportType]>,
+}
+
+pub struct WasmiStore {
+    store: wasmi::Store<HostState>,
+    instances: Vec<InstanceRec>,
+    externs: Vec<Extern>,
+}
+
+impl WasmiStore {
+    pub fn new(engine: wasmi::Engine) -> Self {
+        WasmiStore {
+            store: wasmi::Store::new(&engine, HostState::default()),
+            instances: Vec::new(),
+            externs: Vec::new(),
+        }
+    }
+
+    fn instance(&self, id: InstanceId) -> Option<&InstanceRec> {
+        self.instances.get(id.0 as usize)
+    }
+
+    fn add_extern(&mut self, ext: Extern) -> ExternHandle {
+        self.externs.push(ext);
+        ExternHandle(self.externs.len() as u32 - 1)
+    }
+
+    /// The wasmi value for each import of `module`, in the module's import order.
+    fn resolve_imports(
+        &mut self,
+        module: &Module,
+        imports: &[Import],
+    ) -> Result<Vec<Extern>, Error> {
+        let mut externs = Vec::new();
+        for wanted in module.imports() {
+            let import = imports
+                .iter()
+                .find(|i| i.module == wanted.module() && i.name == wanted.name())
+                .ok_or_else(|| {
+                    Error::UnresolvedImports(vec![format!(
+                        "{}::{}",
+                        wanted.module(),
+                        wanted.name()
+                    )])
+                })?;
+            externs.push(match &import.value {
+                ImportValue::Func(host) => Extern::Func(new_func(&mut self.store, host)?),
+                ImportValue::Extern(handle) => {
+                    *self.externs.get(handle.0 as usize).ok_or_else(|| {
+                        Error::IncompatibleImport {
+                            module: import.module.clone(),
+                            name: import.name.clone(),
+                            message: format!("no extern with handle {} in this store", handle.0),
+                        }
+                    })?
+                }
+            });
+        }
+        Ok(externs)
+    }
+
+    /// The memory the instance exports as `memory`, or else the first memory it exports.
+    fn main_memory(&self, rec: &InstanceRec) -> Option<Memory> {
+        rec.instance.get_memory(&self.store, "memory").or_else(|| {
+            rec.instance
+                .get_memory(&self.store, first_memory(&rec.exports)?)
+        })
+    }
+}
+
+impl Store for WasmiStore {
+    fn instantiate(
+        &mut self,
+        module: &dyn CompiledModule,
+        imports: &[Import],
+    ) -> Result<InstanceId, Error> {
+        let compiled = module
+            .as_any()
+            .downcast_ref::<WasmiModule>()
+            .ok_or_else(|| Error::engine(ENGINE, "the module was compiled by another engine"))?;
+        let module = compiled.for_engine(self.store.engine())?;
+        let externs = self.resolve_imports(&module, imports)?;
+        if let Some(name) = first_memory(&compiled.exports) {
+            let names = &mut self.store.data_mut().memory_names;
+            if name != "memory" && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+        let instance =
+            Instance::new(&mut self.store, &module, &externs).map_err(from_instantiation)?;
+        self.instances.push(InstanceRec {
+            instance,
+            exports: compiled.exports.clone(),
+        });
+        Ok(InstanceId(self.instances.len() as u32 - 1))
+    }
+
+    fn call(&mut self, instance: InstanceId, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let rec = self
+            .instance(instance)
+            .ok_or_else(|| Error::engine(ENGINE, format!("no instance {}", instance.0)))?;
+        let Some(f) = rec.instance.get_func(&self.store, func) else {
+            return Err(Error::UnknownExport {
+                name: func.to_string(),
+                available: self
+                    .exports(instance)
+                    .into_iter()
+                    .filter(|e| e.kind == ExportKind::Func)
+                    .map(|e| e.name)
+                    .collect(),
+            });
+        };
+        let ty = f.ty(&self.store);
+        let args = args
+            .iter()
+            .map(|a| to_wasmi(&mut self.store, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out: Vec<wasmi::Val> = ty
+            .results()
+            .iter()
+            .map(|t| wasmi::Val::default_for_ty(*t))
+            .collect();
+        f.call(&mut self.store, &args, &mut out)
+            .map_err(from_call)?;
+        Ok(from_wasmi_all(&self.store, &out))
+    }
+
+    fn exports(&self, instance: InstanceId) -> Vec<ExportType> {
+        self.instance(instance)
+            .map(|rec| rec.exports.to_vec())
+            .unwrap_or_default()
+    }
+
+    fn export(&mut self, instance: InstanceId, name: &str) -> Option<ExternHandle> {
+        let ext = self
+            .instance(instance)?
+            .instance
+            .get_export(&self.store, name)?;
+        Some(self.add_extern(ext))
+    }
+
+    fn global_get(&mut self, instance: InstanceId, name: &str) -> Option<Val> {
+        let global = self
+            .instance(instance)?
+            .instance
+            .get_global(&self.store, name)?;
+        let val = global.get(&self.store);
+        Some(from_wasmi(self.store.as_context(), &val))
+    }
+
+    fn memory_size(&mut self, instance: InstanceId) -> Option<u64> {
+        let memory = self.main_memory(self.instance(instance)?)?;
+        Some(memory.data_size(&self.store) as u64)
+    }
+
+    fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error> {
+        if init.ty() != ty.content {
+            return Err(Error::engine(
+                ENGINE,
+                format!(
+                    "global of type {} initialised with {}",
+                    ty.content,
+                    init.ty()
+                ),
+            ));
+        }
+        let value = to_wasmi(&mut self.store, &init)?;
+        let mutability = if ty.mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        };
+        let global = wasmi::Global::new(&mut self.store, value, mutability);
+        Ok(self.add_extern(Extern::Global(global)))
+    }
+
+    fn new_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, Error> {
+        let too_big = || Error::Limit(format!("memory of {} pages", ty.minimum));
+        let minimum = u32::try_from(ty.minimum).map_err(|_| too_big())?;
+        let maximum = ty
+            .maximum
+            .map(|m| u32::try_from(m).map_err(|_| too_big()))
+            .transpose()?;
+        let memory = Memory::new(&mut self.store, wasmi::MemoryType::new(minimum, maximum))
+            .map_err(|e| Error::engine(ENGINE, e))?;
+        Ok(self.add_extern(Extern::Memory(memory)))
+    }
+
+    fn new_table(&mut self, ty: TableType) -> Result<ExternHandle, Error> {
+        let element = ref_type(ty.element)?;
+        let too_big = || Error::Limit(format!("table of {} elements", ty.minimum));
+        let minimum = u32::try_from(ty.minimum).map_err(|_| too_big())?;
+        let maximum = ty
+            .maximum
+            .map(|m| u32::try_from(m).map_err(|_| too_big()))
+            .transpose()?;
+        let table = wasmi::Table::new(
+            &mut self.store,
+            wasmi::TableType::new(element, minimum, maximum),
+            Ref::default_for_ty(element),
+        )
+        .map_err(|e| Error::engine(ENGINE, e))?;
+        Ok(self.add_extern(Extern::Table(table)))
+    }
+}
