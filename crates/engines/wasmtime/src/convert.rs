@@ -1,0 +1,113 @@
+//! Translating values and types between wasmux and wasmtime.
+
+use wasmtime::{AsContext, AsContextMut, ExternRef, HeapType, RefType, V128};
+use wasmux_core::{FuncType, Val, ValType};
+
+pub(crate) fn val_type_to_wt(ty: ValType) -> wasmtime::ValType {
+    match ty {
+        ValType::I32 => wasmtime::ValType::I32,
+        ValType::I64 => wasmtime::ValType::I64,
+        ValType::F32 => wasmtime::ValType::F32,
+        ValType::F64 => wasmtime::ValType::F64,
+        ValType::V128 => wasmtime::ValType::V128,
+        ValType::FuncRef => wasmtime::ValType::FUNCREF,
+        ValType::ExternRef => wasmtime::ValType::EXTERNREF,
+    }
+}
+
+pub(crate) fn ref_type_to_wt(ty: ValType) -> Option<RefType> {
+    match ty {
+        ValType::FuncRef => Some(RefType::FUNCREF),
+        ValType::ExternRef => Some(RefType::EXTERNREF),
+        _ => None,
+    }
+}
+
+/// The wasmux type of a wasmtime reference type: any function reference is a `funcref`, any
+/// external one an `externref`; the GC proposal's other hierarchies have no wasmux type.
+fn ref_type_from_wt(ty: &RefType) -> Option<ValType> {
+    match ty.heap_type().top() {
+        HeapType::Func => Some(ValType::FuncRef),
+        HeapType::Extern => Some(ValType::ExternRef),
+        _ => None,
+    }
+}
+
+pub(crate) fn val_type_from_wt(ty: &wasmtime::ValType) -> Option<ValType> {
+    Some(match ty {
+        wasmtime::ValType::I32 => ValType::I32,
+        wasmtime::ValType::I64 => ValType::I64,
+        wasmtime::ValType::F32 => ValType::F32,
+        wasmtime::ValType::F64 => ValType::F64,
+        wasmtime::ValType::V128 => ValType::V128,
+        wasmtime::ValType::Ref(r) => return ref_type_from_wt(r),
+    })
+}
+
+/// `None` when a parameter or result has no wasmux type (GC references).
+pub(crate) fn func_type_from_wt(ty: &wasmtime::FuncType) -> Option<FuncType> {
+    Some(FuncType {
+        params: ty
+            .params()
+            .map(|t| val_type_from_wt(&t))
+            .collect::<Option<_>>()?,
+        results: ty
+            .results()
+            .map(|t| val_type_from_wt(&t))
+            .collect::<Option<_>>()?,
+    })
+}
+
+pub(crate) fn func_type_to_wt(engine: &wasmtime::Engine, ty: &FuncType) -> wasmtime::FuncType {
+    wasmtime::FuncType::new(
+        engine,
+        ty.params.iter().map(|&t| val_type_to_wt(t)),
+        ty.results.iter().map(|&t| val_type_to_wt(t)),
+    )
+}
+
+/// A wasmux value as wasmtime's. Externrefs carry their host number as the reference's data.
+pub(crate) fn val_to_wt(mut store: impl AsContextMut, v: &Val) -> Result<wasmtime::Val, String> {
+    Ok(match *v {
+        Val::I32(x) => wasmtime::Val::I32(x),
+        Val::I64(x) => wasmtime::Val::I64(x),
+        Val::F32(bits) => wasmtime::Val::F32(bits),
+        Val::F64(bits) => wasmtime::Val::F64(bits),
+        Val::V128(x) => wasmtime::Val::V128(V128::from(x)),
+        Val::FuncRef(None) => wasmtime::Val::FuncRef(None),
+        Val::FuncRef(Some(_)) => {
+            return Err("a non-null funcref passed from the host".to_string());
+        }
+        Val::ExternRef(None) => wasmtime::Val::ExternRef(None),
+        Val::ExternRef(Some(n)) => {
+            let r = ExternRef::new(&mut store, n).map_err(|e| format!("{e:#}"))?;
+            wasmtime::Val::ExternRef(Some(r))
+        }
+    })
+}
+
+/// A wasmtime value as wasmux's. Function identities are not shared between engines, so a
+/// non-null funcref becomes the opaque token 0.
+pub(crate) fn val_from_wt(store: impl AsContext, v: &wasmtime::Val) -> Result<Val, String> {
+    Ok(match v {
+        wasmtime::Val::I32(x) => Val::I32(*x),
+        wasmtime::Val::I64(x) => Val::I64(*x),
+        wasmtime::Val::F32(bits) => Val::F32(*bits),
+        wasmtime::Val::F64(bits) => Val::F64(*bits),
+        wasmtime::Val::V128(x) => Val::V128(x.as_u128()),
+        wasmtime::Val::FuncRef(f) => Val::FuncRef(f.as_ref().map(|_| 0)),
+        wasmtime::Val::ExternRef(None) => Val::ExternRef(None),
+        wasmtime::Val::ExternRef(Some(r)) => {
+            let data = r.data(&store).map_err(|e| format!("{e:#}"))?;
+            match data.and_then(|d| d.downcast_ref::<u32>()) {
+                Some(&n) => Val::ExternRef(Some(n)),
+                None => return Err("an externref the host did not create".to_string()),
+            }
+        }
+        other => {
+            return Err(format!(
+                "a value of a type wasmux cannot represent ({other:?})"
+            ))
+        }
+    })
+}

@@ -1,0 +1,86 @@
+//! Host functions: a wasmux `HostFunc` wrapped as a wasmtime function.
+
+use crate::convert::{func_type_to_wt, val_from_wt, val_to_wt};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use wasmtime::{Extern, Func, Memory};
+use wasmux_core::{Caller, HostError, HostFunc, Val};
+
+/// Creates the wasmtime function for `f`, imported by an instance whose memory (for
+/// `Caller::memory`) is exported as `memory_export`.
+pub(crate) fn host_func(
+    store: &mut wasmtime::Store<()>,
+    f: &HostFunc,
+    memory_export: Option<String>,
+) -> Func {
+    let ty = func_type_to_wt(store.engine(), &f.ty);
+    let f = f.clone();
+    Func::new(&mut *store, ty, move |mut caller, params, results| {
+        call_host(&f, memory_export.as_deref(), &mut caller, params, results)
+    })
+}
+
+fn call_host(
+    f: &HostFunc,
+    memory_export: Option<&str>,
+    caller: &mut wasmtime::Caller<'_, ()>,
+    params: &[wasmtime::Val],
+    results: &mut [wasmtime::Val],
+) -> wasmtime::Result<()> {
+    let args = params
+        .iter()
+        .map(|p| val_from_wt(&*caller, p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(host_error)?;
+    let mut outs: Vec<Val> = f.ty.results.iter().map(|&t| Val::default_for(t)).collect();
+    let memory = caller_memory(caller, memory_export);
+    let mut view = CallerView { caller, memory };
+    // A panicking host function must not unwind through wasm frames or take the host down;
+    // it becomes a host error like any other.
+    match catch_unwind(AssertUnwindSafe(|| f.call(&mut view, &args, &mut outs))) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(wasmtime::Error::new(e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".to_string());
+            return Err(host_error(format!("host function panicked: {what}")));
+        }
+    }
+    for (slot, v) in results.iter_mut().zip(&outs) {
+        *slot = val_to_wt(&mut *caller, v).map_err(host_error)?;
+    }
+    Ok(())
+}
+
+fn host_error(message: String) -> wasmtime::Error {
+    wasmtime::Error::new(HostError::Message(message))
+}
+
+/// The calling instance's memory: the export chosen at instantiation, else one named `memory`.
+/// Shared memories cannot be lent out as `&mut [u8]`, so they count as none.
+fn caller_memory(
+    caller: &mut wasmtime::Caller<'_, ()>,
+    memory_export: Option<&str>,
+) -> Option<Memory> {
+    [memory_export, Some("memory")]
+        .into_iter()
+        .flatten()
+        .find_map(|name| match caller.get_export(name) {
+            Some(Extern::Memory(m)) => Some(m),
+            _ => None,
+        })
+}
+
+struct CallerView<'a, 'b> {
+    caller: &'a mut wasmtime::Caller<'b, ()>,
+    memory: Option<Memory>,
+}
+
+impl Caller for CallerView<'_, '_> {
+    fn memory(&mut self) -> Option<&mut [u8]> {
+        let memory = self.memory?;
+        Some(memory.data_mut(&mut *self.caller))
+    }
+}

@@ -1,0 +1,302 @@
+//! `Store`: one wasmtime store holding the instances and externs of one wasmux store.
+
+use crate::convert::{func_type_from_wt, ref_type_to_wt, val_from_wt, val_to_wt, val_type_to_wt};
+use crate::engine::WasmtimeModule;
+use crate::error::{instantiation_error, run_error};
+use crate::host::host_func;
+use crate::variant::Variant;
+use std::collections::HashMap;
+use wasmtime::{AsContextMut, Extern, ExternType, Mutability, Ref, RootScope};
+use wasmux_core::{
+    CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType, Import, ImportValue,
+    InstanceId, MemoryType, Store, TableType, Val,
+};
+
+struct Instance {
+    instance: wasmtime::Instance,
+    module: wasmtime::Module,
+    /// The export `Caller::memory` and `memory_size` use.
+    memory_export: Option<String>,
+}
+
+pub(crate) struct WasmtimeStore {
+    variant: Variant,
+    store: wasmtime::Store<()>,
+    instances: Vec<Instance>,
+    externs: Vec<Extern>,
+    /// Handles already given out for an export, so asking twice does not grow `externs`.
+    exported: HashMap<(u32, String), ExternHandle>,
+}
+
+impl WasmtimeStore {
+    pub(crate) fn new(variant: Variant, engine: wasmtime::Engine) -> Self {
+        WasmtimeStore {
+            variant,
+            store: wasmtime::Store::new(&engine, ()),
+            instances: Vec::new(),
+            externs: Vec::new(),
+            exported: HashMap::new(),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        self.variant.name()
+    }
+
+    fn instance(&self, id: InstanceId) -> Result<&Instance, Error> {
+        self.instances.get(id.0 as usize).ok_or_else(|| {
+            Error::engine(self.name(), format!("no instance {} in this store", id.0))
+        })
+    }
+
+    fn unsupported(&self, what: String) -> Error {
+        Error::Unsupported {
+            engine: self.name().to_string(),
+            what,
+        }
+    }
+
+    fn add_extern(&mut self, e: Extern) -> ExternHandle {
+        self.externs.push(e);
+        ExternHandle((self.externs.len() - 1) as u32)
+    }
+
+    /// An uncaught wasm exception stays pending in the store until taken; drop it so the
+    /// next call starts clean.
+    fn clear_exception(&mut self) {
+        if self.store.has_pending_exception() {
+            let mut scope = RootScope::new(&mut self.store);
+            let _ = scope.as_context_mut().take_pending_exception();
+        }
+    }
+
+    fn resolve_imports(
+        &mut self,
+        module: &wasmtime::Module,
+        imports: &[Import],
+        memory_export: &Option<String>,
+    ) -> Result<Vec<Extern>, Error> {
+        let mut resolved = Vec::new();
+        let mut missing = Vec::new();
+        for wanted in module.imports() {
+            let found = imports
+                .iter()
+                .find(|i| i.module == wanted.module() && i.name == wanted.name());
+            match found.map(|i| &i.value) {
+                None => missing.push(format!("{}::{}", wanted.module(), wanted.name())),
+                Some(ImportValue::Func(f)) => resolved.push(Extern::Func(host_func(
+                    &mut self.store,
+                    f,
+                    memory_export.clone(),
+                ))),
+                Some(ImportValue::Extern(h)) => match self.externs.get(h.0 as usize) {
+                    Some(e) => resolved.push(e.clone()),
+                    None => {
+                        return Err(Error::IncompatibleImport {
+                            module: wanted.module().to_string(),
+                            name: wanted.name().to_string(),
+                            message: format!("extern handle {} is not in this store", h.0),
+                        })
+                    }
+                },
+            }
+        }
+        if missing.is_empty() {
+            Ok(resolved)
+        } else {
+            Err(Error::UnresolvedImports(missing))
+        }
+    }
+}
+
+/// The memory export host functions and `memory_size` look at: `memory`, else the first.
+fn memory_export(module: &wasmtime::Module) -> Option<String> {
+    let memories: Vec<_> = module
+        .exports()
+        .filter(|e| matches!(e.ty(), ExternType::Memory(_)))
+        .map(|e| e.name().to_string())
+        .collect();
+    memories
+        .iter()
+        .find(|n| *n == "memory")
+        .or(memories.first())
+        .cloned()
+}
+
+impl Store for WasmtimeStore {
+    fn instantiate(
+        &mut self,
+        module: &dyn CompiledModule,
+        imports: &[Import],
+    ) -> Result<InstanceId, Error> {
+        let module = module
+            .as_any()
+            .downcast_ref::<WasmtimeModule>()
+            .filter(|m| m.variant == self.variant)
+            .ok_or_else(|| {
+                Error::engine(self.name(), "the module was compiled by another engine")
+            })?;
+        let module = module.for_engine(self.store.engine())?;
+        let memory_export = memory_export(&module);
+        let externs = self.resolve_imports(&module, imports, &memory_export)?;
+        let instance = match wasmtime::Instance::new(&mut self.store, &module, &externs) {
+            Ok(i) => i,
+            Err(e) => {
+                self.clear_exception();
+                return Err(instantiation_error(self.name(), &module, &e));
+            }
+        };
+        self.instances.push(Instance {
+            instance,
+            module,
+            memory_export,
+        });
+        Ok(InstanceId((self.instances.len() - 1) as u32))
+    }
+
+    fn call(&mut self, instance: InstanceId, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let inst = self.instance(instance)?.instance;
+        let Some(f) = inst.get_func(&mut self.store, func) else {
+            let available = self
+                .exports(instance)
+                .into_iter()
+                .filter(|e| e.kind == ExportKind::Func)
+                .map(|e| e.name)
+                .collect();
+            return Err(Error::UnknownExport {
+                name: func.to_string(),
+                available,
+            });
+        };
+        let name = self.name();
+        let mut scope = RootScope::new(&mut self.store);
+        let params = args
+            .iter()
+            .map(|a| val_to_wt(&mut scope, a))
+            .collect::<Result<Vec<_>, _>>();
+        let params = match params {
+            Ok(p) => p,
+            Err(what) => {
+                return Err(Error::Unsupported {
+                    engine: name.to_string(),
+                    what,
+                })
+            }
+        };
+        let mut results = vec![wasmtime::Val::I32(0); f.ty(&scope).results().len()];
+        if let Err(e) = f.call(&mut scope, &params, &mut results) {
+            let err = run_error(name, &e);
+            drop(scope);
+            self.clear_exception();
+            return Err(err);
+        }
+        results
+            .iter()
+            .map(|r| val_from_wt(&scope, r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|what| Error::Unsupported {
+                engine: name.to_string(),
+                what,
+            })
+    }
+
+    fn exports(&self, instance: InstanceId) -> Vec<ExportType> {
+        let Ok(inst) = self.instance(instance) else {
+            return Vec::new();
+        };
+        inst.module
+            .exports()
+            .map(|e| {
+                let (kind, func) = match e.ty() {
+                    ExternType::Func(ft) => (ExportKind::Func, func_type_from_wt(&ft)),
+                    ExternType::Global(_) => (ExportKind::Global, None),
+                    ExternType::Table(_) => (ExportKind::Table, None),
+                    ExternType::Memory(_) => (ExportKind::Memory, None),
+                    ExternType::Tag(_) => (ExportKind::Tag, None),
+                };
+                ExportType {
+                    name: e.name().to_string(),
+                    kind,
+                    func,
+                }
+            })
+            .collect()
+    }
+
+    fn export(&mut self, instance: InstanceId, name: &str) -> Option<ExternHandle> {
+        let key = (instance.0, name.to_string());
+        if let Some(&h) = self.exported.get(&key) {
+            return Some(h);
+        }
+        let inst = self.instance(instance).ok()?.instance;
+        let e = inst.get_export(&mut self.store, name)?;
+        let h = self.add_extern(e);
+        self.exported.insert(key, h);
+        Some(h)
+    }
+
+    fn global_get(&mut self, instance: InstanceId, name: &str) -> Option<Val> {
+        let inst = self.instance(instance).ok()?.instance;
+        let global = inst.get_global(&mut self.store, name)?;
+        let mut scope = RootScope::new(&mut self.store);
+        let v = global.get(&mut scope);
+        val_from_wt(&scope, &v).ok()
+    }
+
+    fn memory_size(&mut self, instance: InstanceId) -> Option<u64> {
+        let inst = self.instance(instance).ok()?;
+        let (instance, name) = (inst.instance, inst.memory_export.clone()?);
+        match instance.get_export(&mut self.store, &name)? {
+            Extern::Memory(m) => Some(m.data_size(&self.store) as u64),
+            Extern::SharedMemory(m) => Some(m.data_size() as u64),
+            _ => None,
+        }
+    }
+
+    fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error> {
+        let name = self.name();
+        let mutability = if ty.mutable {
+            Mutability::Var
+        } else {
+            Mutability::Const
+        };
+        let wt_ty = wasmtime::GlobalType::new(val_type_to_wt(ty.content), mutability);
+        let mut scope = RootScope::new(&mut self.store);
+        let init = val_to_wt(&mut scope, &init).map_err(|what| Error::Unsupported {
+            engine: name.to_string(),
+            what,
+        })?;
+        let global = wasmtime::Global::new(&mut scope, wt_ty, init)
+            .map_err(|e| Error::engine(name, format!("{e:#}")))?;
+        drop(scope);
+        Ok(self.add_extern(Extern::Global(global)))
+    }
+
+    fn new_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, Error> {
+        let pages =
+            |n: u64| u32::try_from(n).map_err(|_| Error::Limit(format!("{n} pages of 64 KiB")));
+        let max = ty.maximum.map(pages).transpose()?;
+        let wt_ty = wasmtime::MemoryType::new(pages(ty.minimum)?, max);
+        let memory = wasmtime::Memory::new(&mut self.store, wt_ty)
+            .map_err(|e| Error::engine(self.name(), format!("{e:#}")))?;
+        Ok(self.add_extern(Extern::Memory(memory)))
+    }
+
+    fn new_table(&mut self, ty: TableType) -> Result<ExternHandle, Error> {
+        let Some(element) = ref_type_to_wt(ty.element) else {
+            return Err(self.unsupported(format!("tables of {}", ty.element)));
+        };
+        let size =
+            |n: u64| u32::try_from(n).map_err(|_| Error::Limit(format!("a table of {n} elements")));
+        let max = ty.maximum.map(size).transpose()?;
+        let wt_ty = wasmtime::TableType::new(element.clone(), size(ty.minimum)?, max);
+        let init = if element.heap_type().is_extern() {
+            Ref::Extern(None)
+        } else {
+            Ref::Func(None)
+        };
+        let table = wasmtime::Table::new(&mut self.store, wt_ty, init)
+            .map_err(|e| Error::engine(self.name(), format!("{e:#}")))?;
+        Ok(self.add_extern(Extern::Table(table)))
+    }
+}
