@@ -1,0 +1,145 @@
+//! Module-level behaviour: imports that are missing, memory limits, modules wasm3 refuses.
+
+mod common;
+
+use common::*;
+use wasmux_core::{Error, Val};
+
+#[test]
+fn unresolved_imports_are_named() {
+    let module = compile(
+        r#"(module
+             (import "env" "a" (func))
+             (import "env" "b" (func (param i32)))
+             (import "env" "g" (global i32))
+             (func (export "f")))"#,
+    )
+    .unwrap();
+    match store().instantiate(&*module, &[]) {
+        Err(Error::UnresolvedImports(names)) => {
+            assert_eq!(names, ["env::a", "env::b", "env::g"]);
+        }
+        other => panic!("expected UnresolvedImports, got {:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn memory_grow_honours_the_declared_maximum() {
+    let (mut s, id) = instance(
+        r#"(module
+             (memory 1 3)
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+             (func (export "size") (result i32) (memory.size))
+             (func (export "poke") (param i32) (i32.store8 (local.get 0) (i32.const 9))))"#,
+        &[],
+    );
+    let s = &mut *s;
+    assert_eq!(call1(s, id, "grow", &[Val::I32(1)]), Val::I32(1));
+    assert_eq!(call1(s, id, "grow", &[Val::I32(2)]), Val::I32(-1));
+    assert_eq!(call1(s, id, "grow", &[Val::I32(1)]), Val::I32(2));
+    assert_eq!(call1(s, id, "grow", &[Val::I32(1)]), Val::I32(-1));
+    assert_eq!(call1(s, id, "grow", &[Val::I32(0)]), Val::I32(3));
+    assert_eq!(call1(s, id, "size", &[]), Val::I32(3));
+    assert_eq!(s.memory_size(id), Some(3 * 65536));
+    s.call(id, "poke", &[Val::I32(3 * 65536 - 1)]).unwrap();
+}
+
+#[test]
+fn a_declared_maximum_of_zero_pages_is_exact() {
+    // wasm3 itself reads a maximum of 0 as "no maximum".
+    let (mut s, id) = instance(
+        r#"(module
+             (memory 0 0)
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+        &[],
+    );
+    assert_eq!(call1(&mut *s, id, "grow", &[Val::I32(1)]), Val::I32(-1));
+    assert_eq!(s.memory_size(id), Some(0));
+}
+
+#[test]
+fn memory_without_maximum_grows() {
+    let (mut s, id) = instance(
+        r#"(module
+             (memory 1)
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+        &[],
+    );
+    assert_eq!(call1(&mut *s, id, "grow", &[Val::I32(15)]), Val::I32(1));
+    assert_eq!(s.memory_size(id), Some(16 * 65536));
+}
+
+fn unsupported(wat: &str) -> String {
+    match compile(wat) {
+        Err(Error::Unsupported { engine, what }) => {
+            assert_eq!(engine, "wasm3");
+            what
+        }
+        Err(other) => panic!("expected Unsupported, got {other}"),
+        Ok(_) => panic!("expected Unsupported, the module compiled"),
+    }
+}
+
+#[test]
+fn post_mvp_modules_are_refused_cleanly() {
+    let what =
+        unsupported(r#"(module (func (export "f") (result i32 i32) (i32.const 1) (i32.const 2)))"#);
+    assert!(what.contains("multi"), "{what}");
+    let what = unsupported(
+        r#"(module (memory 1) (func (export "f") (memory.fill (i32.const 0) (i32.const 0) (i32.const 1))))"#,
+    );
+    assert!(what.contains("bulk"), "{what}");
+    unsupported(r#"(module (func (export "f") (param v128)))"#);
+    unsupported(r#"(module (func (export "f") (param externref)))"#);
+    unsupported(r#"(module (memory 1) (memory 1))"#);
+}
+
+#[test]
+fn sign_extension_and_saturating_conversions_run() {
+    let (mut s, id) = instance(
+        r#"(module
+             (func (export "ext") (param i32) (result i32) (i32.extend8_s (local.get 0)))
+             (func (export "sat") (param f64) (result i32) (i32.trunc_sat_f64_s (local.get 0))))"#,
+        &[],
+    );
+    assert_eq!(call1(&mut *s, id, "ext", &[Val::I32(0xff)]), Val::I32(-1));
+    assert_eq!(
+        call1(&mut *s, id, "sat", &[Val::f64(1e20)]),
+        Val::I32(i32::MAX)
+    );
+}
+
+#[test]
+fn garbage_is_an_invalid_module() {
+    let engine = engine();
+    for bytes in [&b"\0asm\x01\0\0\0\x01\xff"[..], b"not wasm", b""] {
+        match engine.compile(bytes) {
+            Err(Error::InvalidModule { .. }) => {}
+            other => panic!("expected InvalidModule, got {:?}", other.map(|_| ())),
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_blocks_are_refused_not_a_crash() {
+    let depth = 20_000;
+    let wat = format!(
+        "(module (func (export \"f\") {} {}))",
+        "(block ".repeat(depth),
+        ")".repeat(depth)
+    );
+    let what = unsupported(&wat);
+    assert!(what.contains("nested"), "{what}");
+}
+
+#[test]
+fn nesting_up_to_the_limit_compiles_and_runs() {
+    let depth = 5_000;
+    let wat = format!(
+        "(module (func (export \"f\") (result i32) {} (i32.const 3) {}))",
+        "(block (result i32) ".repeat(depth),
+        ")".repeat(depth)
+    );
+    let (mut s, id) = instance(&wat, &[]);
+    assert_eq!(call1(&mut *s, id, "f", &[]), Val::I32(3));
+}
