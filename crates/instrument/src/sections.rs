@@ -1,0 +1,45 @@
+//! Removing whole sections from an encoded module, for the few the `Reencode` pass always
+//! writes back.
+
+pub(crate) const START: u8 = 8;
+pub(crate) const DATA_COUNT: u8 = 12;
+
+/// `module` without the sections whose id is in `ids`. The input is this crate's own output,
+/// so it is well-formed; should it not be, it is returned unchanged.
+pub(crate) fn without(module: &[u8], ids: &[u8]) -> Vec<u8> {
+    if ids.is_empty() {
+        return module.to_vec();
+    }
+    strip(module, ids).unwrap_or_else(|| module.to_vec())
+}
+
+fn strip(module: &[u8], ids: &[u8]) -> Option<Vec<u8>> {
+    let mut out = module.get(..8)?.to_vec();
+    let mut pos = 8;
+    while pos < module.len() {
+        let start = pos;
+        let id = *module.get(pos)?;
+        pos += 1;
+        let size = read_leb_u32(module, &mut pos)? as usize;
+        let end = pos.checked_add(size)?;
+        let section = module.get(start..end)?;
+        if !ids.contains(&id) {
+            out.extend_from_slice(section);
+        }
+        pos = end;
+    }
+    Some(out)
+}
+
+fn read_leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let mut result = 0u32;
+    for shift in (0..35).step_by(7) {
+        let byte = *bytes.get(*pos)?;
+        *pos += 1;
+        result |= u32::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(result);
+        }
+    }
+    None
+}
