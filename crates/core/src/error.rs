@@ -115,7 +115,8 @@ pub enum Error {
     },
     #[error("limit exceeded: {0}")]
     Limit(String),
-    /// Instantiation failed for a reason the spec defines (out-of-bounds segment, start trap...).
+    /// Instantiation failed for a reason the spec defines (an out-of-bounds segment...). A trapping
+    /// start function is reported as its `Trap`.
     #[error("instantiation failed: {0}")]
     Instantiation(String),
     #[error("wasm trap: {trap}{}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]

@@ -13,6 +13,7 @@ use wasmux_core::{
 };
 use wasmux_instrument::{
     CHECK_IMPORT, FUEL_GET_EXPORT, FUEL_SET_EXPORT, OUT_OF_FUEL_IMPORT, RUNTIME_MODULE,
+    START_EXPORT,
 };
 
 /// What one call cost; `wasmux run --stats` prints it as one JSON line.
@@ -79,6 +80,11 @@ impl Instance {
         };
         if let Some(fuel) = runtime.limits.fuel.filter(|_| prepared.metered) {
             instance.set_fuel(fuel)?;
+        }
+        // Metering moves the start function out of the start section, so that it runs after
+        // the fuel is set; it still runs before anything else, as the spec orders.
+        if instance.store.func_type(id, START_EXPORT).is_some() {
+            instance.call_internal(START_EXPORT, &[])?;
         }
         Ok(instance)
     }
@@ -156,6 +162,12 @@ impl Instance {
     pub fn call(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
         let ty = self.func_type(func).ok_or_else(|| self.unknown_export(func))?;
         check_args(func, &ty, args)?;
+        self.call_internal(func, args)
+    }
+
+    /// A call with limits and statistics, but no argument checks and no hiding of wasmux's own
+    /// exports.
+    fn call_internal(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
         let fuel_before = self.fuel_remaining();
         let calls_before = self.host_calls.load(Ordering::Relaxed);
         let started = Instant::now();

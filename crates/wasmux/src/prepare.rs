@@ -12,7 +12,6 @@ pub(crate) struct Prepared {
     /// The bytes the engine compiled, after rewriting; their imports are what must be linked.
     pub bytes: Vec<u8>,
     pub metered: bool,
-    pub interruptible: bool,
 }
 
 /// The rewriting that `limits` and `engine` call for.
@@ -43,7 +42,6 @@ pub(crate) fn prepare_with(
         compiled,
         bytes,
         metered: opts.fuel,
-        interruptible: opts.interrupt,
     })
 }
 

@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use wasmux::{Limits, Trap, Val};
+use wasmux::{Error, Limits, Runtime, Trap, Val};
 
 const TRAPS: &str = r#"(module
   (type $v (func))
@@ -44,21 +44,65 @@ fn each_trap_kind_is_the_same_on_every_engine() {
 #[test]
 fn values_of_every_basic_type_round_trip() {
     let wat = r#"(module
-      (func (export "id") (param i32 i64 f32 f64) (result f64 f32 i64 i32)
-        local.get 3 local.get 2 local.get 1 local.get 0))"#;
+      (func (export "i32") (param i32) (result i32) local.get 0)
+      (func (export "i64") (param i64) (result i64) local.get 0)
+      (func (export "f32") (param f32) (result f32) local.get 0)
+      (func (export "f64") (param f64) (result f64) local.get 0))"#;
+    let cases = [
+        ("i32", Val::I32(-7)),
+        ("i64", Val::I64(i64::MIN)),
+        // A NaN with a payload must come back bit for bit.
+        ("f32", Val::F32(0x7fc0_0001)),
+        ("f64", Val::f64(-0.0)),
+    ];
     for engine in engines() {
         let mut inst = instance(&engine, wat, Limits::default());
-        let nan = f32::from_bits(0x7fc0_0001);
-        let out = inst
-            .call(
-                "id",
-                &[Val::I32(-7), Val::I64(i64::MIN), Val::f32(nan), Val::f64(-0.0)],
-            )
-            .unwrap_or_else(|e| panic!("{engine}: {e}"));
-        assert_eq!(
-            out,
-            vec![Val::f64(-0.0), Val::F32(0x7fc0_0001), Val::I64(i64::MIN), Val::I32(-7)],
-            "{engine}"
-        );
+        for (func, v) in cases {
+            let out = inst.call(func, &[v]).unwrap_or_else(|e| panic!("{engine}: {e}"));
+            assert_eq!(out, vec![v], "{engine}: {func}");
+        }
+    }
+}
+
+#[test]
+fn multi_value_works_or_is_refused_clearly() {
+    let wat = r#"(module
+      (func (export "swap") (param i32 i64) (result i64 i32) local.get 1 local.get 0))"#;
+    for engine in engines() {
+        let runtime = Runtime::builder().engine(&engine).build().unwrap();
+        match runtime.instantiate(&module(wat)) {
+            Ok(mut inst) => assert_eq!(
+                inst.call("swap", &[Val::I32(1), Val::I64(2)]).unwrap(),
+                vec![Val::I64(2), Val::I32(1)],
+                "{engine}"
+            ),
+            Err(Error::Unsupported { what, .. }) => {
+                assert!(!runtime.engine().info().caps.multi_value, "{engine}: {what}");
+                assert!(what.contains("multi"), "{engine}: {what}");
+            }
+            Err(e) => panic!("{engine}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn v128_works_where_the_engine_has_simd_and_is_refused_clearly_elsewhere() {
+    let wat = r#"(module
+      (func (export "add") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1))))"#;
+    for engine in engines() {
+        let runtime = Runtime::builder().engine(&engine).build().unwrap();
+        let simd = runtime.engine().info().caps.simd;
+        match runtime.instantiate(&module(wat)) {
+            Ok(mut inst) => {
+                assert!(simd, "{engine} claims no SIMD but ran it");
+                let out = inst.call("add", &[Val::V128(1 | 2 << 32), Val::V128(3)]).unwrap();
+                assert_eq!(out, vec![Val::V128(4 | 2 << 32)], "{engine}");
+            }
+            Err(e @ Error::Unsupported { .. }) => {
+                assert!(!simd, "{engine} claims SIMD but refused: {e}");
+                assert!(e.to_string().contains(&engine), "{e}");
+            }
+            Err(e) => panic!("{engine}: {e}"),
+        }
     }
 }

@@ -15,6 +15,7 @@
 //!   the memory and returns the old size instead of -1. Memory stays bounds-checked; only the
 //!   result is wrong. Memories are also capped at 65535 pages, since 65536 wraps to 0 bytes.
 
+pub mod baseline;
 mod call;
 mod dry_run;
 mod engine;

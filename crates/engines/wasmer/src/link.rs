@@ -34,8 +34,8 @@ pub fn primary_memory(
         .or_else(|| first_exported().cloned())
 }
 
-/// A start-function trap is an instantiation failure (as `Error::Instantiation` documents),
-/// with the trap kind in its message.
+/// A start-function trap is reported as the trap itself, as on every other engine, so callers
+/// can tell its kind.
 pub fn instantiation_error(engine: &str, e: InstantiationError) -> Error {
     match e {
         InstantiationError::Link(LinkError::Import(module, name, err)) => {
@@ -48,12 +48,7 @@ pub fn instantiation_error(engine: &str, e: InstantiationError) -> Error {
         // Out-of-bounds segments, as the spec's "instantiation failure".
         InstantiationError::Link(other) => Error::Instantiation(other.to_string()),
         InstantiationError::Start(e) => match runtime_error(engine, e) {
-            // A host function in the start function asked to exit: not a failure.
-            Error::Exit(code) => Error::Exit(code),
-            Error::Trap { trap, detail } => Error::Instantiation(match detail {
-                Some(d) => format!("start function trapped: {trap} ({d})"),
-                None => format!("start function trapped: {trap}"),
-            }),
+            e @ (Error::Exit(_) | Error::Trap { .. }) => e,
             other => Error::Instantiation(format!("start function failed: {other}")),
         },
         other => Error::engine(engine, other),

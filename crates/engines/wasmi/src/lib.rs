@@ -4,6 +4,7 @@
 //! back. Fuel, interruption and memory caps are provided above it by module rewriting, so
 //! wasmi's own fuel metering stays off.
 
+pub mod baseline;
 mod convert;
 mod engine;
 mod error;
