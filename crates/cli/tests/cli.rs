@@ -128,3 +128,26 @@ fn missing_imports_are_named_by_the_cli() {
     let out = wasmux(&["run", "--unknown-imports", "default", &path, "--invoke", "f"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn wast_runs_a_script_and_ends_with_the_totals_line() {
+    let (_d, path) = temp_file(
+        "mini.wast",
+        br#"(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 4))
+(assert_trap (module (func $f unreachable) (start $f)) "unreachable")"#,
+    );
+    for engine in engines() {
+        let out = wasmux(&["wast", "--engine", &engine, &path]);
+        assert_eq!(out.status.code(), Some(1), "{engine}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.ends_with("3 passed, 1 failed\n"), "{engine}: {text}");
+        assert!(text.contains("mini.wast:3:"), "{engine}: {text}");
+    }
+    let (_e, broken) = temp_file("broken.wast", b"(module (func $f (i32.add)))\n(assert_return");
+    let out = wasmux(&["wast", &broken]);
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("broken.wast"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}

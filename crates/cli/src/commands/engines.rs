@@ -42,7 +42,6 @@ pub fn run(args: EnginesArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let how = |native: bool| if native { "native" } else { "rewritten" };
     let yes = |b: bool| if b { "yes" } else { "no" };
     let rows: Vec<Vec<String>> = report
         .engines
@@ -52,8 +51,8 @@ pub fn run(args: EnginesArgs) -> Result<ExitCode> {
                 e.name.clone(),
                 e.version.clone(),
                 e.kind.clone(),
-                how(e.caps.native_fuel).into(),
-                how(e.caps.native_interrupt).into(),
+                yes(e.caps.native_fuel).into(),
+                yes(e.caps.native_interrupt).into(),
                 yes(e.caps.simd).into(),
                 yes(e.caps.reference_types).into(),
                 yes(e.caps.needs_lowering).into(),
@@ -61,11 +60,20 @@ pub fn run(args: EnginesArgs) -> Result<ExitCode> {
         })
         .collect();
     table::print(
-        &["ENGINE", "VERSION", "KIND", "FUEL", "INTERRUPT", "SIMD", "REFS", "LOWERED"],
+        &[
+            "ENGINE",
+            "VERSION",
+            "KIND",
+            "NATIVE-FUEL",
+            "NATIVE-INTERRUPT",
+            "SIMD",
+            "REFS",
+            "LOWERED",
+        ],
         &rows,
     );
     println!(
-        "\nplatform: {}-{}, wasmux {}. wasmux meters fuel by rewriting on every engine so counts agree.",
+        "\nplatform: {}-{}, wasmux {}. wasmux meters fuel and checks timeouts by rewriting modules on every engine, so counts agree.",
         report.platform.arch, report.platform.os, report.platform.wasmux
     );
     Ok(ExitCode::SUCCESS)

@@ -5,14 +5,31 @@ use std::process::ExitCode;
 
 /// Run WebAssembly spec test scripts (.wast) on one engine.
 #[derive(Args)]
-#[command(after_help = "Examples:\n  wasmux wast --engine wasmi tests/i32.wast\n  wasmux wast --engine wasm3 *.wast\n\nEnds with a line `N passed, N failed`; exit status 1 if anything failed.")]
+#[command(after_help = "Examples:\n  \
+    wasmux wast --engine wasmi i32.wast\n  \
+    wasmux wast --engine wasm3 spec/*.wast\n\n\
+    Prints every failed directive as FILE:LINE:COL, then a line `N passed, N failed`; exit status 1 if anything failed.")]
 pub struct WastArgs {
+    /// Engine variant (see `wasmux engines`).
     #[arg(long, default_value = "wasmtime")]
     engine: String,
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
 }
 
-pub fn run(_args: WastArgs) -> Result<ExitCode> {
-    anyhow::bail!("not yet")
+pub fn run(args: WastArgs) -> Result<ExitCode> {
+    let engine = wasmux::engine(&args.engine)?;
+    let (mut passed, mut failed) = (0, 0);
+    for file in &args.files {
+        let report = wasmux::wast::run_script(&engine, file);
+        print!("{report}");
+        passed += report.passed();
+        failed += report.failed();
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
