@@ -13,6 +13,7 @@ pub(crate) enum Helper {
     TruncSat(TruncSat),
     MemoryCopy,
     MemoryFill,
+    MemoryGrow,
 }
 
 /// One of the eight `iN.trunc_sat_fM_{s,u}` instructions.
@@ -42,6 +43,7 @@ impl Helper {
             Helper::MemoryCopy | Helper::MemoryFill => {
                 (vec![ValType::I32, ValType::I32, ValType::I32], vec![])
             }
+            Helper::MemoryGrow => (vec![ValType::I32], vec![ValType::I32]),
         }
     }
 
@@ -52,6 +54,7 @@ impl Helper {
             Helper::TruncSat(t) => trunc_sat::body(t),
             Helper::MemoryCopy => bulk::memory_copy(cx.interrupt),
             Helper::MemoryFill => bulk::memory_fill(cx.interrupt),
+            Helper::MemoryGrow => memory_grow(),
         }
     }
 }
@@ -72,6 +75,25 @@ fn fuel_set(cx: &Context) -> Function {
     let mut f = Function::new([]);
     f.instruction(&Instruction::LocalGet(0));
     f.instruction(&Instruction::GlobalSet(fuel_global(cx)));
+    f.instruction(&Instruction::End);
+    f
+}
+
+/// `memory.grow` that refuses any delta above the 65535 pages a 32-bit memory can still gain.
+/// wasm3 adds the delta to the current size in 32 bits, so a huge delta (such as -1) would wrap
+/// around and shrink the memory instead of failing with -1 as the spec requires; below the
+/// bound the sum cannot wrap.
+fn memory_grow() -> Function {
+    let mut f = Function::new([]);
+    f.instruction(&Instruction::LocalGet(0));
+    f.instruction(&Instruction::I32Const(65535));
+    f.instruction(&Instruction::I32GtU);
+    f.instruction(&Instruction::If(wasm_encoder::BlockType::Empty));
+    f.instruction(&Instruction::I32Const(-1));
+    f.instruction(&Instruction::Return);
+    f.instruction(&Instruction::End);
+    f.instruction(&Instruction::LocalGet(0));
+    f.instruction(&Instruction::MemoryGrow(0));
     f.instruction(&Instruction::End);
     f
 }

@@ -49,6 +49,8 @@ pub(crate) fn classify(
         // Lowering refuses modules with more than one memory, so both name memory 0.
         Operator::MemoryCopy { .. } => Ok(Some(Replacement::Call(Helper::MemoryCopy))),
         Operator::MemoryFill { .. } => Ok(Some(Replacement::Call(Helper::MemoryFill))),
+        // MVP, but wasm3 gets a huge delta wrong (see `helpers::memory_grow`).
+        Operator::MemoryGrow { mem: 0 } => Ok(Some(Replacement::Call(Helper::MemoryGrow))),
         Operator::TypedSelect {
             ty: ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64,
         } => Ok(Some(Replacement::Select)),

@@ -158,3 +158,15 @@ fn deep_recursion_traps_as_stack_overflow_and_the_instance_survives() {
         assert_eq!(inst.call("ok", &[]).unwrap(), vec![Val::I32(7)], "{engine}");
     }
 }
+
+#[test]
+fn memory_grow_with_a_huge_delta_fails_with_minus_one_on_every_engine() {
+    for engine in engines() {
+        let mut inst = instance(&engine, GROW, Limits::default());
+        for delta in [-1, 65536, i32::MIN] {
+            let out = inst.call("grow", &[Val::I32(delta)]).unwrap();
+            assert_eq!(out, vec![Val::I32(-1)], "{engine}: grow({delta})");
+        }
+        assert_eq!(inst.call("size", &[]).unwrap(), vec![Val::I32(1)], "{engine}");
+    }
+}
