@@ -35,8 +35,12 @@ pub(crate) fn prepare_with(
     wasm: &[u8],
     opts: &Options,
 ) -> Result<Prepared, Error> {
-    crate::module::validate(name, wasm)?;
-    let bytes = wasmux_instrument::instrument(wasm, opts).map_err(|e| instrument_error(engine, name, e))?;
+    // `wasm` is already validated (`Module` or `prepare`); rewriting validates on its own.
+    let bytes = if *opts == Options::default() {
+        wasm.to_vec()
+    } else {
+        wasmux_instrument::instrument(wasm, opts).map_err(|e| instrument_error(engine, name, e))?
+    };
     let compiled = engine.compile(&bytes)?;
     Ok(Prepared {
         compiled,
@@ -60,10 +64,14 @@ fn instrument_error(engine: &dyn Engine, name: &str, e: InstrumentError) -> Erro
             engine: engine.info().name.clone(),
             what: format!("{what} (in {name} at byte offset {offset:#x})"),
         },
-        other => Error::InvalidModule {
+        InstrumentError::Parse { offset, message } => Error::InvalidModule {
             file: name.to_string(),
-            offset: 0,
-            message: other.to_string(),
+            offset,
+            message,
+        },
+        other => Error::Engine {
+            engine: "wasmux-instrument".into(),
+            message: format!("{name}: {other}"),
         },
     }
 }
@@ -74,6 +82,7 @@ pub fn prepare(
     name: &str,
     wasm: &[u8],
 ) -> Result<Arc<dyn CompiledModule>, Error> {
+    crate::module::validate(name, wasm)?;
     let opts = Options {
         lower_post_mvp: engine.info().caps.needs_lowering,
         ..Options::default()

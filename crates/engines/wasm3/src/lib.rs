@@ -13,7 +13,8 @@
 //!   ones: each wasm3 runtime owns exactly one memory and one table.
 //! - `memory.grow` computes the new size in 32 bits: a delta that wraps (such as `-1`) shrinks
 //!   the memory and returns the old size instead of -1. Memory stays bounds-checked; only the
-//!   result is wrong. Memories are also capped at 65535 pages, since 65536 wraps to 0 bytes.
+//!   result is wrong, and the facade's lowering guards `memory.grow` against it. Memories are
+//!   also capped at 65535 pages, since 65536 wraps to 0 bytes.
 
 pub mod baseline;
 mod call;
