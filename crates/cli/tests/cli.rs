@@ -33,7 +33,15 @@ fn engines() -> Vec<String> {
 #[test]
 fn run_invokes_a_function_on_every_engine() {
     for engine in engines() {
-        let out = wasmux(&["run", "--engine", &engine, "examples/fib.wat", "--invoke", "fib", "20"]);
+        let out = wasmux(&[
+            "run",
+            "--engine",
+            &engine,
+            "examples/fib.wat",
+            "--invoke",
+            "fib",
+            "20",
+        ]);
         assert!(out.status.success(), "{engine}: {}", stderr(&out));
         assert_eq!(stdout(&out), "6765\n", "{engine}");
     }
@@ -42,8 +50,16 @@ fn run_invokes_a_function_on_every_engine() {
 #[test]
 fn stats_are_one_json_line_on_stderr() {
     let out = wasmux(&[
-        "run", "--engine", "wasmi", "--fuel", "1000000", "--stats", "examples/sum.wat", "--invoke",
-        "sum", "100",
+        "run",
+        "--engine",
+        "wasmi",
+        "--fuel",
+        "1000000",
+        "--stats",
+        "examples/sum.wat",
+        "--invoke",
+        "sum",
+        "100",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let line = stderr(&out);
@@ -57,10 +73,25 @@ fn stats_are_one_json_line_on_stderr() {
 
 #[test]
 fn limits_stop_guests_with_a_trap_status() {
-    let out = wasmux(&["run", "--timeout", "50ms", "examples/spin.wat", "--invoke", "spin"]);
+    let out = wasmux(&[
+        "run",
+        "--timeout",
+        "50ms",
+        "examples/spin.wat",
+        "--invoke",
+        "spin",
+    ]);
     assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
     assert!(stderr(&out).contains("timeout"), "{}", stderr(&out));
-    let out = wasmux(&["run", "--fuel", "100", "examples/sum.wat", "--invoke", "sum", "1000"]);
+    let out = wasmux(&[
+        "run",
+        "--fuel",
+        "100",
+        "examples/sum.wat",
+        "--invoke",
+        "sum",
+        "1000",
+    ]);
     assert_eq!(out.status.code(), Some(134));
     assert!(stderr(&out).contains("out of fuel"), "{}", stderr(&out));
 }
@@ -78,15 +109,28 @@ fn engines_lists_every_engine_with_capabilities() {
     let out = wasmux(&["engines"]);
     assert!(out.status.success());
     let text = stdout(&out);
-    for name in ["wasmtime", "wasmtime:winch", "wasmtime:pulley", "wasmer", "wasm3", "wasmi"] {
-        assert!(text.lines().any(|l| l.starts_with(&format!("{name} "))), "{name} missing:\n{text}");
+    for name in [
+        "wasmtime",
+        "wasmtime:winch",
+        "wasmtime:pulley",
+        "wasmer",
+        "wasm3",
+        "wasmi",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{name} "))),
+            "{name} missing:\n{text}"
+        );
     }
 }
 
 fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
-    std::fs::File::create(&path).unwrap().write_all(bytes).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
     let path = path.display().to_string();
     (dir, path)
 }
@@ -99,19 +143,41 @@ fn bad_input_gets_a_clear_error_and_a_nonzero_exit() {
         (vec!["validate", &garbage], "byte offset"),
         (vec!["run", &garbage], "garbage.wasm"),
         (vec!["run", &invalid_wat], "invalid.wat"),
-        (vec!["run", "examples/fib.wat", "--invoke", "fob"], "no exported function named `fob`"),
-        (vec!["run", "examples/fib.wat", "--invoke", "fib"], "takes 1 argument"),
-        (vec!["run", "examples/fib.wat", "--invoke", "fib", "x1"], "not a valid i32"),
+        (
+            vec!["run", "examples/fib.wat", "--invoke", "fob"],
+            "no exported function named `fob`",
+        ),
+        (
+            vec!["run", "examples/fib.wat", "--invoke", "fib"],
+            "takes 1 argument",
+        ),
+        (
+            vec!["run", "examples/fib.wat", "--invoke", "fib", "x1"],
+            "not a valid i32",
+        ),
         (vec!["run", "examples/fib.wat"], "no `_start`"),
-        (vec!["run", "--engine", "v9", "examples/fib.wat"], "unknown engine `v9`"),
-        (vec!["run", "--max-memory", "lots", "examples/fib.wat"], "bad size"),
-        (vec!["run", "--timeout", "soon", "examples/fib.wat"], "bad duration"),
+        (
+            vec!["run", "--engine", "v9", "examples/fib.wat"],
+            "unknown engine `v9`",
+        ),
+        (
+            vec!["run", "--max-memory", "lots", "examples/fib.wat"],
+            "bad size",
+        ),
+        (
+            vec!["run", "--timeout", "soon", "examples/fib.wat"],
+            "bad duration",
+        ),
         (vec!["run", "no/such/file.wasm"], "no/such/file.wasm"),
     ];
     for (args, want) in cases {
         let out = wasmux(&args);
         assert!(!out.status.success(), "{args:?} succeeded");
-        assert!(stderr(&out).contains(want), "{args:?}: expected `{want}` in:\n{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(want),
+            "{args:?}: expected `{want}` in:\n{}",
+            stderr(&out)
+        );
         assert!(!stderr(&out).contains("panicked"), "{args:?} panicked");
     }
 }
@@ -125,7 +191,14 @@ fn missing_imports_are_named_by_the_cli() {
     let out = wasmux(&["run", &path, "--invoke", "f"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("env::tick"), "{}", stderr(&out));
-    let out = wasmux(&["run", "--unknown-imports", "default", &path, "--invoke", "f"]);
+    let out = wasmux(&[
+        "run",
+        "--unknown-imports",
+        "default",
+        &path,
+        "--invoke",
+        "f",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
@@ -145,7 +218,10 @@ fn wast_runs_a_script_and_ends_with_the_totals_line() {
         assert!(text.ends_with("3 passed, 1 failed\n"), "{engine}: {text}");
         assert!(text.contains("mini.wast:3:"), "{engine}: {text}");
     }
-    let (_e, broken) = temp_file("broken.wast", b"(module (func $f (i32.add)))\n(assert_return");
+    let (_e, broken) = temp_file(
+        "broken.wast",
+        b"(module (func $f (i32.add)))\n(assert_return",
+    );
     let out = wasmux(&["wast", &broken]);
     assert!(!out.status.success());
     assert!(stdout(&out).contains("broken.wast"), "{}", stdout(&out));

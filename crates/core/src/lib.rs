@@ -16,4 +16,6 @@ pub use engine::{
 pub use error::{Error, Trap};
 pub use host::{Caller, HostError, HostFunc, HostFuncImpl};
 pub use limits::{parse_duration, parse_size, Limits};
-pub use types::{ExportKind, ExportType, FuncType, GlobalType, MemoryType, TableType, Val, ValType};
+pub use types::{
+    ExportKind, ExportType, FuncType, GlobalType, MemoryType, TableType, Val, ValType,
+};

@@ -38,9 +38,10 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "gb" => 1_000_000_000,
         "tb" => 1_000_000_000_000,
         other => {
+            let expected = "B, KiB, MiB, GiB, kB, MB or GB";
             return Err(format!(
-                "bad size `{text}`: unknown unit `{other}` (expected B, KiB, MiB, GiB, kB, MB or GB)"
-            ))
+                "bad size `{text}`: unknown unit `{other}` (expected {expected})"
+            ));
         }
     };
     if num.is_empty() {
@@ -103,7 +104,9 @@ mod tests {
         assert_eq!(parse_size("1.5k").unwrap(), 1536);
         assert!(parse_size("").is_err());
         assert!(parse_size("MiB").is_err());
-        assert!(parse_size("12parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_size("12parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
         assert!(parse_size("1e999").is_err());
     }
 

@@ -95,16 +95,19 @@ pub(crate) fn memory_fill(interrupt: Option<Interrupt>) -> Function {
 /// Traps with an out-of-bounds memory access unless `[local, local + len)` lies in memory,
 /// computed in 64 bits so that nothing wraps.
 fn trap_unless_in_bounds(f: &mut Function, local: u32) {
+    // `memory_bytes < start + len`, with the memory size pushed first: wasm3 0.4.7 has no
+    // operation for `i64.gt_u` on this operand order (it refuses the function with "no
+    // operation found for opcode"), while this order compiles everywhere.
+    f.instruction(&I::MemorySize(0));
+    f.instruction(&I::I64ExtendI32U);
+    f.instruction(&I::I64Const(16));
+    f.instruction(&I::I64Shl);
     f.instruction(&I::LocalGet(local));
     f.instruction(&I::I64ExtendI32U);
     f.instruction(&I::LocalGet(LEN));
     f.instruction(&I::I64ExtendI32U);
     f.instruction(&I::I64Add);
-    f.instruction(&I::MemorySize(0));
-    f.instruction(&I::I64ExtendI32U);
-    f.instruction(&I::I64Const(16));
-    f.instruction(&I::I64Shl);
-    f.instruction(&I::I64GtU);
+    f.instruction(&I::I64LtU);
     f.instruction(&I::If(BlockType::Empty));
     // Eight bytes from 0xffff_ffff reach past 4 GiB, the largest 32-bit memory, so this load
     // traps on every engine with the same trap the real instruction raises.

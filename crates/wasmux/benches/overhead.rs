@@ -36,7 +36,12 @@ fn baseline(engine: &str, wat: &str, func: &str) -> Option<Box<dyn FnMut(i64) ->
     Some(b)
 }
 
-fn wasmux_call(engine: &str, wat: &str, func: &'static str, limits: Limits) -> impl FnMut(i64) -> i64 {
+fn wasmux_call(
+    engine: &str,
+    wat: &str,
+    func: &'static str,
+    limits: Limits,
+) -> impl FnMut(i64) -> i64 {
     let runtime = Runtime::builder()
         .engine(engine)
         .limits(limits)
@@ -74,7 +79,9 @@ fn call_overhead(c: &mut Criterion) {
 
 fn compute_loop(c: &mut Criterion) {
     let mut group = c.benchmark_group("compute_loop");
-    group.sample_size(10).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
     for engine in wasmux::engine_names() {
         let mut through = wasmux_call(&engine, SUM, "sum", Limits::default());
         group.bench_function(BenchmarkId::new(&engine, "wasmux"), |b| {
@@ -91,7 +98,9 @@ fn compute_loop(c: &mut Criterion) {
 
 fn limits_cost(c: &mut Criterion) {
     let mut group = c.benchmark_group("limits");
-    group.sample_size(10).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
     let configs = [
         ("none", Limits::default()),
         (

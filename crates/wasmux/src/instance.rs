@@ -46,7 +46,12 @@ impl Instance {
         // The runtime's own imports are ours to provide; the rest are the embedder's.
         let (ours, theirs): (Vec<_>, Vec<_>) =
             all.into_iter().partition(|i| i.module == RUNTIME_MODULE);
-        let mut imports = resolve(&theirs, &runtime.funcs, runtime.unknown_imports, &host_calls)?;
+        let mut imports = resolve(
+            &theirs,
+            &runtime.funcs,
+            runtime.unknown_imports,
+            &host_calls,
+        )?;
         for import in ours {
             let func = match import.name.as_str() {
                 CHECK_IMPORT => check_func(interrupt.clone()),
@@ -127,8 +132,7 @@ impl Instance {
     pub fn set_fuel(&mut self, fuel: u64) -> Result<(), Error> {
         if !self.metered {
             return Err(Error::Limit(
-                "fuel is not metered for this instance: build the runtime with a fuel limit"
-                    .into(),
+                "fuel is not metered for this instance: build the runtime with a fuel limit".into(),
             ));
         }
         let fuel = fuel.min(i64::MAX as u64) as i64;
@@ -160,7 +164,9 @@ impl Instance {
 
     /// Calls an exported function after checking the arguments against its signature.
     pub fn call(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
-        let ty = self.func_type(func).ok_or_else(|| self.unknown_export(func))?;
+        let ty = self
+            .func_type(func)
+            .ok_or_else(|| self.unknown_export(func))?;
         check_args(func, &ty, args)?;
         self.call_internal(func, args)
     }
@@ -191,7 +197,9 @@ impl Instance {
 
     /// Parses command-line strings as the arguments of `func`, then calls it.
     pub fn call_with_strings(&mut self, func: &str, args: &[String]) -> Result<Vec<Val>, Error> {
-        let ty = self.func_type(func).ok_or_else(|| self.unknown_export(func))?;
+        let ty = self
+            .func_type(func)
+            .ok_or_else(|| self.unknown_export(func))?;
         check_count(func, &ty, args.len())?;
         let vals = ty
             .params

@@ -16,6 +16,7 @@ mod interrupt;
 pub mod module;
 mod prepare;
 mod runtime;
+pub mod wast;
 
 pub use engines::{all_engines, engine, engine_names};
 pub use imports::UnknownImports;
@@ -25,3 +26,4 @@ pub use module::Module;
 pub use prepare::prepare;
 pub use runtime::{Runtime, RuntimeBuilder};
 pub use wasmux_core::*;
+pub use wasmux_wasi as wasi;

@@ -25,7 +25,6 @@ pub(crate) fn instrument_options(
         interrupt: interruptible || limits.timeout.is_some(),
         max_memory_pages: limits.max_memory.map(|b| b / PAGE),
         lower_post_mvp: engine.info().caps.needs_lowering,
-        ..Options::default()
     }
 }
 

@@ -75,6 +75,15 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Gives guests WASI preview1 (`wasi_snapshot_preview1`) with exactly what `ctx` grants.
+    /// Instances of this runtime share the context (its descriptors and streams).
+    pub fn wasi(mut self, ctx: wasmux_wasi::WasiCtx) -> Self {
+        for (module, name, func) in wasmux_wasi::host_funcs(ctx) {
+            self = self.func(module, name, func);
+        }
+        self
+    }
+
     pub fn unknown_imports(mut self, policy: UnknownImports) -> Self {
         self.unknown_imports = policy;
         self

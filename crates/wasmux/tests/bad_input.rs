@@ -33,11 +33,28 @@ fn invalid_text_names_the_file_and_position() {
 #[test]
 fn unknown_exports_and_bad_arguments_are_named() {
     for engine in engines() {
-        let mut inst = instance(&engine, include_str!("../../../examples/fib.wat"), Limits::default());
+        let mut inst = instance(
+            &engine,
+            include_str!("../../../examples/fib.wat"),
+            Limits::default(),
+        );
         let err = inst.call("fob", &[]).unwrap_err();
-        assert!(err.to_string().contains("fob") && err.to_string().contains("fib"), "{err}");
+        assert!(
+            err.to_string().contains("fob") && err.to_string().contains("fib"),
+            "{err}"
+        );
         let err = inst.call("fib", &[]).unwrap_err();
-        assert!(matches!(err, Error::ArgumentCount { expected: 1, given: 0, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::ArgumentCount {
+                    expected: 1,
+                    given: 0,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let err = inst.call("fib", &[Val::I64(1)]).unwrap_err();
         assert!(matches!(err, Error::ArgumentType { .. }), "{err}");
         let err = inst.call_with_strings("fib", &["ten".into()]).unwrap_err();

@@ -33,13 +33,14 @@ fn runtime(engine: &str) -> Runtime {
             Ok(())
         },
     );
-    let fail = HostFunc::new(FuncType::new([ValType::I32], []), |_, params, _| {
-        match params[0] {
+    let fail = HostFunc::new(
+        FuncType::new([ValType::I32], []),
+        |_, params, _| match params[0] {
             Val::I32(0) => Err(HostError::Exit(3)),
             Val::I32(1) => Err(HostError::Trap(Trap::Interrupted)),
             _ => Err(HostError::Message("the host said no".into())),
-        }
-    });
+        },
+    );
     Runtime::builder()
         .engine(engine)
         .func("host", "sum_bytes", sum)
@@ -52,8 +53,16 @@ fn runtime(engine: &str) -> Runtime {
 fn a_host_function_reads_and_writes_guest_memory_on_every_engine() {
     for engine in engines() {
         let mut inst = runtime(&engine).instantiate(&module(GUEST)).unwrap();
-        assert_eq!(inst.call("run", &[]).unwrap(), vec![Val::I32(15)], "{engine}");
-        assert_eq!(inst.call("first", &[]).unwrap(), vec![Val::I32(42)], "{engine}");
+        assert_eq!(
+            inst.call("run", &[]).unwrap(),
+            vec![Val::I32(15)],
+            "{engine}"
+        );
+        assert_eq!(
+            inst.call("first", &[]).unwrap(),
+            vec![Val::I32(42)],
+            "{engine}"
+        );
         assert_eq!(inst.last_call_stats().host_calls, 0, "{engine}");
         inst.call("run", &[]).unwrap();
         assert_eq!(inst.last_call_stats().host_calls, 1, "{engine}");
@@ -68,7 +77,10 @@ fn host_errors_come_back_as_the_same_error_on_every_engine() {
             Err(Error::Exit(3)) => {}
             other => panic!("{engine}: {other:?}"),
         }
-        assert_eq!(trap_of(&engine, inst.call("fail", &[Val::I32(1)])), Trap::Interrupted);
+        assert_eq!(
+            trap_of(&engine, inst.call("fail", &[Val::I32(1)])),
+            Trap::Interrupted
+        );
         match inst.call("fail", &[Val::I32(2)]) {
             Err(Error::Trap {
                 trap: Trap::HostError,

@@ -56,7 +56,10 @@ fn exhausting_fuel_traps_out_of_fuel_on_every_engine() {
         assert_eq!(trap, Trap::OutOfFuel, "{engine}");
         // Refilled, the same instance runs again.
         inst.set_fuel(10_000_000).unwrap();
-        assert_eq!(inst.call("sum", &[Val::I64(10)]).unwrap(), vec![Val::I64(45)]);
+        assert_eq!(
+            inst.call("sum", &[Val::I64(10)]).unwrap(),
+            vec![Val::I64(45)]
+        );
     }
 }
 
@@ -120,10 +123,26 @@ fn memory_grow_past_the_cap_returns_minus_one_on_every_engine() {
                 ..Limits::default()
             },
         );
-        assert_eq!(inst.call("grow", &[Val::I32(3)]).unwrap(), vec![Val::I32(1)], "{engine}");
-        assert_eq!(inst.call("grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)], "{engine}");
-        assert_eq!(inst.call("size", &[]).unwrap(), vec![Val::I32(4)], "{engine}");
-        assert_eq!(inst.last_call_stats().peak_memory_bytes, 4 * 65536, "{engine}");
+        assert_eq!(
+            inst.call("grow", &[Val::I32(3)]).unwrap(),
+            vec![Val::I32(1)],
+            "{engine}"
+        );
+        assert_eq!(
+            inst.call("grow", &[Val::I32(1)]).unwrap(),
+            vec![Val::I32(-1)],
+            "{engine}"
+        );
+        assert_eq!(
+            inst.call("size", &[]).unwrap(),
+            vec![Val::I32(4)],
+            "{engine}"
+        );
+        assert_eq!(
+            inst.last_call_stats().peak_memory_bytes,
+            4 * 65536,
+            "{engine}"
+        );
     }
 }
 
@@ -167,6 +186,10 @@ fn memory_grow_with_a_huge_delta_fails_with_minus_one_on_every_engine() {
             let out = inst.call("grow", &[Val::I32(delta)]).unwrap();
             assert_eq!(out, vec![Val::I32(-1)], "{engine}: grow({delta})");
         }
-        assert_eq!(inst.call("size", &[]).unwrap(), vec![Val::I32(1)], "{engine}");
+        assert_eq!(
+            inst.call("size", &[]).unwrap(),
+            vec![Val::I32(1)],
+            "{engine}"
+        );
     }
 }

@@ -58,7 +58,9 @@ fn values_of_every_basic_type_round_trip() {
     for engine in engines() {
         let mut inst = instance(&engine, wat, Limits::default());
         for (func, v) in cases {
-            let out = inst.call(func, &[v]).unwrap_or_else(|e| panic!("{engine}: {e}"));
+            let out = inst
+                .call(func, &[v])
+                .unwrap_or_else(|e| panic!("{engine}: {e}"));
             assert_eq!(out, vec![v], "{engine}: {func}");
         }
     }
@@ -77,7 +79,10 @@ fn multi_value_works_or_is_refused_clearly() {
                 "{engine}"
             ),
             Err(Error::Unsupported { what, .. }) => {
-                assert!(!runtime.engine().info().caps.multi_value, "{engine}: {what}");
+                assert!(
+                    !runtime.engine().info().caps.multi_value,
+                    "{engine}: {what}"
+                );
                 assert!(what.contains("multi"), "{engine}: {what}");
             }
             Err(e) => panic!("{engine}: {e}"),
@@ -95,7 +100,9 @@ fn v128_works_where_the_engine_has_simd_and_is_refused_clearly_elsewhere() {
         match runtime.instantiate(&module(wat)) {
             Ok(mut inst) => {
                 assert!(simd, "{engine} claims no SIMD but ran it");
-                let out = inst.call("add", &[Val::V128(1 | 2 << 32), Val::V128(3)]).unwrap();
+                let out = inst
+                    .call("add", &[Val::V128(1 | 2 << 32), Val::V128(3)])
+                    .unwrap();
                 assert_eq!(out, vec![Val::V128(4 | 2 << 32)], "{engine}");
             }
             Err(e @ Error::Unsupported { .. }) => {

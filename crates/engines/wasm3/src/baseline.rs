@@ -11,8 +11,9 @@ impl Baseline {
     /// wasm3's typed functions borrow it; a benchmark builds a handful of these.
     pub fn new(wasm: &[u8], func: &str) -> Self {
         let env = wasm3::Environment::new().expect("wasm3 environment");
-        let runtime: &'static wasm3::Runtime =
-            Box::leak(Box::new(env.create_runtime(1 << 20).expect("wasm3 runtime")));
+        let runtime: &'static wasm3::Runtime = Box::leak(Box::new(
+            env.create_runtime(1 << 20).expect("wasm3 runtime"),
+        ));
         runtime
             .parse_and_load_module(wasm.to_vec())
             .expect("benchmark module loads");

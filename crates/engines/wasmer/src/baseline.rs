@@ -14,8 +14,8 @@ impl Baseline {
         let engine = wasmer::sys::EngineBuilder::new(wasmer::sys::Singlepass::new()).engine();
         let mut store = Store::new(engine);
         let module = Module::new(&store, wasm).expect("benchmark module compiles");
-        let instance =
-            Instance::new(&mut store, &module, &imports! {}).expect("benchmark module instantiates");
+        let instance = Instance::new(&mut store, &module, &imports! {})
+            .expect("benchmark module instantiates");
         let func = instance
             .exports
             .get_typed_function::<i64, i64>(&store, func)
@@ -24,6 +24,8 @@ impl Baseline {
     }
 
     pub fn call(&mut self, arg: i64) -> i64 {
-        self.func.call(&mut self.store, arg).expect("benchmark call")
+        self.func
+            .call(&mut self.store, arg)
+            .expect("benchmark call")
     }
 }

@@ -126,7 +126,13 @@ fn trap_in_start_function_is_reported_as_that_trap() {
         let mut store = common::new_store(engine);
         let err = store.instantiate(module.as_ref(), &[]).unwrap_err();
         assert!(
-            matches!(&err, Error::Trap { trap: Trap::Unreachable, .. }),
+            matches!(
+                &err,
+                Error::Trap {
+                    trap: Trap::Unreachable,
+                    ..
+                }
+            ),
             "{err}"
         );
     });

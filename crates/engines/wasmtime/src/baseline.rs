@@ -21,6 +21,8 @@ impl Baseline {
     }
 
     pub fn call(&mut self, arg: i64) -> i64 {
-        self.func.call(&mut self.store, arg).expect("benchmark call")
+        self.func
+            .call(&mut self.store, arg)
+            .expect("benchmark call")
     }
 }

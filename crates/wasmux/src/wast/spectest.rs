@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 use wasmux_core::{
-    Error, ExternHandle, FuncType, GlobalType, HostFunc, ImportValue, MemoryType, Store,
-    TableType, Val, ValType,
+    Error, ExternHandle, FuncType, GlobalType, HostFunc, ImportValue, MemoryType, Store, TableType,
+    Val, ValType,
 };
 
 /// The host objects of `spectest`, created in a store the first time a module imports them so

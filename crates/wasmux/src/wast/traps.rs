@@ -12,8 +12,14 @@ pub(crate) fn expected_trap(message: &str) -> Option<Trap> {
         ("memory access out of bounds", Trap::MemoryOutOfBounds),
         ("integer divide by zero", Trap::DivideByZero),
         ("integer overflow", Trap::IntegerOverflow),
-        ("invalid conversion to integer", Trap::BadConversionToInteger),
-        ("indirect call type mismatch", Trap::IndirectCallTypeMismatch),
+        (
+            "invalid conversion to integer",
+            Trap::BadConversionToInteger,
+        ),
+        (
+            "indirect call type mismatch",
+            Trap::IndirectCallTypeMismatch,
+        ),
         // A call through a null or missing table entry is a table fault in wasmux's model.
         ("undefined element", Trap::TableOutOfBounds),
         ("uninitialized element", Trap::TableOutOfBounds),

@@ -21,7 +21,10 @@ pub(crate) fn args(args: &[WastArg<'_>], params: &[ValType]) -> Result<Vec<Val>,
         .map(|(i, (a, ty))| {
             let v = arg(a, *ty)?;
             if v.ty() != *ty {
-                return Err(format!("argument {i} is a {}, the function wants {ty}", v.ty()));
+                return Err(format!(
+                    "argument {i} is a {}, the function wants {ty}",
+                    v.ty()
+                ));
             }
             Ok(v)
         })
@@ -53,9 +56,7 @@ fn null_type(ht: &HeapType<'_>, param: ValType) -> Result<ValType, String> {
         HeapType::Abstract { ty, .. } => match ty {
             AbstractHeapType::Func | AbstractHeapType::NoFunc => Ok(ValType::FuncRef),
             AbstractHeapType::Extern | AbstractHeapType::NoExtern => Ok(ValType::ExternRef),
-            other => Err(format!(
-                "wasmux values cannot carry {other:?} references"
-            )),
+            other => Err(format!("wasmux values cannot carry {other:?} references")),
         },
         HeapType::Concrete(_) | HeapType::Exact(_) => match param {
             ValType::FuncRef | ValType::ExternRef => Ok(param),
@@ -72,7 +73,11 @@ pub(crate) fn check_results(actual: &[Val], expected: &[WastRet<'_>]) -> Result<
             actual.len(),
             list(actual),
             expected.len(),
-            expected.iter().map(describe_ret).collect::<Vec<_>>().join(", ")
+            expected
+                .iter()
+                .map(describe_ret)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
@@ -156,15 +161,27 @@ fn v128_matches(p: &V128Pattern, v: u128) -> bool {
         u64::from_le_bytes(buf)
     };
     match p {
-        V128Pattern::I8x16(e) => e.iter().enumerate().all(|(i, x)| lane(i, 1) == *x as u8 as u64),
-        V128Pattern::I16x8(e) => e.iter().enumerate().all(|(i, x)| lane(i, 2) == *x as u16 as u64),
-        V128Pattern::I32x4(e) => e.iter().enumerate().all(|(i, x)| lane(i, 4) == *x as u32 as u64),
+        V128Pattern::I8x16(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(i, 1) == *x as u8 as u64),
+        V128Pattern::I16x8(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(i, 2) == *x as u16 as u64),
+        V128Pattern::I32x4(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, x)| lane(i, 4) == *x as u32 as u64),
         V128Pattern::I64x2(e) => e.iter().enumerate().all(|(i, x)| lane(i, 8) == *x as u64),
         V128Pattern::F32x4(e) => e
             .iter()
             .enumerate()
             .all(|(i, x)| f32_matches(x, lane(i, 4) as u32)),
-        V128Pattern::F64x2(e) => e.iter().enumerate().all(|(i, x)| f64_matches(x, lane(i, 8))),
+        V128Pattern::F64x2(e) => e
+            .iter()
+            .enumerate()
+            .all(|(i, x)| f64_matches(x, lane(i, 8))),
     }
 }
 
@@ -196,11 +213,19 @@ fn describe(p: &WastRetCore<'_>) -> String {
         WastRetCore::I64(v) => format!("i64:{v}"),
         WastRetCore::F32(p) => format!(
             "f32:{}",
-            nan_text(p, |v| format!("{} ({:#010x})", f32::from_bits(v.bits), v.bits))
+            nan_text(p, |v| format!(
+                "{} ({:#010x})",
+                f32::from_bits(v.bits),
+                v.bits
+            ))
         ),
         WastRetCore::F64(p) => format!(
             "f64:{}",
-            nan_text(p, |v| format!("{} ({:#018x})", f64::from_bits(v.bits), v.bits))
+            nan_text(p, |v| format!(
+                "{} ({:#018x})",
+                f64::from_bits(v.bits),
+                v.bits
+            ))
         ),
         WastRetCore::V128(p) => format!("v128:{}", describe_v128(p)),
         WastRetCore::RefNull(_) => "ref.null".into(),
@@ -241,5 +266,36 @@ fn nan_text<T>(p: &NanPattern<T>, value: impl Fn(&T) -> String) -> String {
         NanPattern::CanonicalNan => "nan:canonical".into(),
         NanPattern::ArithmeticNan => "nan:arithmetic".into(),
         NanPattern::Value(v) => value(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_patterns() {
+        let canonical = NanPattern::<F32>::CanonicalNan;
+        let arithmetic = NanPattern::<F32>::ArithmeticNan;
+        assert!(f32_matches(&canonical, 0x7fc0_0000));
+        assert!(f32_matches(&canonical, 0xffc0_0000));
+        assert!(!f32_matches(&canonical, 0x7fc0_0001));
+        assert!(f32_matches(&arithmetic, 0x7fc0_0001));
+        assert!(!f32_matches(&arithmetic, 0x7f80_0001));
+        assert!(f64_matches(
+            &NanPattern::CanonicalNan,
+            0xfff8_0000_0000_0000
+        ));
+        assert!(!f64_matches(
+            &NanPattern::ArithmeticNan,
+            0x7ff0_0000_0000_0001
+        ));
+    }
+
+    #[test]
+    fn v128_lanes_are_little_endian() {
+        let v = u128::from_le_bytes([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+        assert!(v128_matches(&V128Pattern::I32x4([1, 2, 3, -1]), v));
+        assert!(!v128_matches(&V128Pattern::I32x4([1, 2, 3, 4]), v));
     }
 }

@@ -1,0 +1,89 @@
+//! Constants and record layouts of `wasi_snapshot_preview1` (from its witx definitions).
+
+pub mod filetype {
+    pub const UNKNOWN: u8 = 0;
+    pub const CHARACTER_DEVICE: u8 = 2;
+    pub const DIRECTORY: u8 = 3;
+    pub const REGULAR_FILE: u8 = 4;
+    pub const SOCKET_STREAM: u8 = 6;
+    pub const SYMBOLIC_LINK: u8 = 7;
+}
+
+pub mod oflags {
+    pub const CREAT: u16 = 1;
+    pub const DIRECTORY: u16 = 2;
+    pub const EXCL: u16 = 4;
+    pub const TRUNC: u16 = 8;
+}
+
+pub mod fdflags {
+    pub const APPEND: u16 = 1;
+    pub const DSYNC: u16 = 2;
+    pub const NONBLOCK: u16 = 4;
+    pub const RSYNC: u16 = 8;
+    pub const SYNC: u16 = 16;
+}
+
+pub mod fstflags {
+    pub const ATIM: u16 = 1;
+    pub const ATIM_NOW: u16 = 2;
+    pub const MTIM: u16 = 4;
+    pub const MTIM_NOW: u16 = 8;
+}
+
+/// `lookupflags::symlink_follow`.
+pub const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
+
+pub mod rights {
+    pub const FD_DATASYNC: u64 = 1 << 0;
+    pub const FD_READ: u64 = 1 << 1;
+    pub const FD_WRITE: u64 = 1 << 6;
+    pub const FD_ALLOCATE: u64 = 1 << 8;
+    pub const PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+    pub const PATH_CREATE_FILE: u64 = 1 << 10;
+    pub const PATH_LINK_TARGET: u64 = 1 << 12;
+    pub const PATH_RENAME_TARGET: u64 = 1 << 17;
+    pub const PATH_FILESTAT_SET_SIZE: u64 = 1 << 19;
+    pub const PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
+    pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
+    pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
+    pub const PATH_SYMLINK: u64 = 1 << 24;
+    pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
+    pub const PATH_UNLINK_FILE: u64 = 1 << 26;
+    pub const ALL: u64 = (1 << 30) - 1;
+    /// Rights that change a file's contents: refused on read-only mounts.
+    pub const FILE_WRITE: u64 = FD_WRITE | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;
+    /// Everything that changes anything, removed from what read-only descriptors report.
+    pub const ANY_WRITE: u64 = FILE_WRITE
+        | FD_DATASYNC
+        | FD_FILESTAT_SET_TIMES
+        | PATH_CREATE_DIRECTORY
+        | PATH_CREATE_FILE
+        | PATH_LINK_TARGET
+        | PATH_RENAME_TARGET
+        | PATH_FILESTAT_SET_SIZE
+        | PATH_FILESTAT_SET_TIMES
+        | PATH_SYMLINK
+        | PATH_REMOVE_DIRECTORY
+        | PATH_UNLINK_FILE;
+}
+
+pub mod clockid {
+    pub const REALTIME: u32 = 0;
+    pub const MONOTONIC: u32 = 1;
+    pub const PROCESS_CPUTIME: u32 = 2;
+    pub const THREAD_CPUTIME: u32 = 3;
+}
+
+pub mod whence {
+    pub const SET: u8 = 0;
+    pub const CUR: u8 = 1;
+    pub const END: u8 = 2;
+}
+
+/// Sizes of the records the host writes into guest memory.
+pub const FDSTAT_SIZE: u32 = 24;
+pub const FILESTAT_SIZE: u32 = 64;
+pub const DIRENT_SIZE: u32 = 24;
+pub const SUBSCRIPTION_SIZE: u32 = 48;
+pub const EVENT_SIZE: u32 = 32;

@@ -1,0 +1,230 @@
+//! The `wasi_snapshot_preview1` functions, each written once as a plain Rust function over the
+//! shared state and bounds-checked guest memory, and wrapped here into engine-neutral
+//! [`HostFunc`]s.
+
+mod args;
+mod clock;
+mod dir;
+mod fd;
+mod path;
+mod poll;
+mod proc;
+mod sock;
+mod stat;
+
+use crate::audit::{is_denial, AuditEvent};
+use crate::ctx::WasiCtx;
+use crate::errno::Errno;
+use crate::mem::Mem;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use wasmux_core::{FuncType, HostError, HostFunc, Val, ValType};
+
+/// The import module name of WASI preview1.
+pub const MODULE: &str = "wasi_snapshot_preview1";
+
+/// Why a WASI function did not succeed: an errno for the guest, or a host error that stops it
+/// (only `proc_exit` uses the latter).
+pub(crate) enum Fail {
+    Errno(Errno),
+    Host(HostError),
+}
+
+impl From<Errno> for Fail {
+    fn from(e: Errno) -> Self {
+        Fail::Errno(e)
+    }
+}
+
+impl From<std::io::Error> for Fail {
+    fn from(e: std::io::Error) -> Self {
+        Fail::Errno(e.into())
+    }
+}
+
+pub(crate) type Res = Result<(), Fail>;
+
+/// The parameters of a call, read as the unsigned values WASI means.
+pub(crate) struct Args<'a>(&'a [Val]);
+
+impl Args<'_> {
+    /// The facade checks parameter types against the signature before calling, so a mismatch
+    /// cannot happen; it reads as 0 rather than panicking all the same.
+    pub fn u32(&self, i: usize) -> u32 {
+        match self.0.get(i) {
+            Some(Val::I32(v)) => *v as u32,
+            _ => 0,
+        }
+    }
+
+    pub fn u64(&self, i: usize) -> u64 {
+        match self.0.get(i) {
+            Some(Val::I64(v)) => *v as u64,
+            _ => 0,
+        }
+    }
+}
+
+/// A call in progress: the guest's state and memory, and (when auditing) the paths it named.
+pub(crate) struct Call<'a> {
+    pub st: &'a mut WasiCtx,
+    pub mem: Mem<'a>,
+    pub paths: Option<Vec<String>>,
+}
+
+impl Call<'_> {
+    /// Remembers a path for the audit event; nothing when auditing is off.
+    pub fn note(&mut self, path: &str) {
+        if let Some(p) = &mut self.paths {
+            p.push(path.to_string());
+        }
+    }
+
+    /// Reads a guest string and notes it for the audit.
+    pub fn path(&mut self, ptr: u32, len: u32) -> Result<String, Errno> {
+        let s = self.mem.str(ptr, len)?;
+        self.note(&s);
+        Ok(s)
+    }
+}
+
+type Body = fn(&mut Call, &Args) -> Res;
+
+const I: ValType = ValType::I32;
+const L: ValType = ValType::I64;
+
+/// Every function: name, parameter types, body. All return an errno except `proc_exit`.
+const FUNCS: &[(&str, &[ValType], Body)] = &[
+    ("args_get", &[I, I], args::args_get),
+    ("args_sizes_get", &[I, I], args::args_sizes_get),
+    ("environ_get", &[I, I], args::environ_get),
+    ("environ_sizes_get", &[I, I], args::environ_sizes_get),
+    ("clock_res_get", &[I, I], clock::clock_res_get),
+    ("clock_time_get", &[I, L, I], clock::clock_time_get),
+    ("random_get", &[I, I], clock::random_get),
+    ("fd_advise", &[I, L, L, I], fd::fd_advise),
+    ("fd_allocate", &[I, L, L], fd::fd_allocate),
+    ("fd_close", &[I], fd::fd_close),
+    ("fd_datasync", &[I], fd::fd_datasync),
+    ("fd_fdstat_get", &[I, I], fd::fd_fdstat_get),
+    ("fd_fdstat_set_flags", &[I, I], fd::fd_fdstat_set_flags),
+    ("fd_fdstat_set_rights", &[I, L, L], fd::fd_fdstat_set_rights),
+    ("fd_filestat_get", &[I, I], fd::fd_filestat_get),
+    ("fd_filestat_set_size", &[I, L], fd::fd_filestat_set_size),
+    (
+        "fd_filestat_set_times",
+        &[I, L, L, I],
+        fd::fd_filestat_set_times,
+    ),
+    ("fd_pread", &[I, I, I, L, I], fd::fd_pread),
+    ("fd_prestat_get", &[I, I], dir::fd_prestat_get),
+    ("fd_prestat_dir_name", &[I, I, I], dir::fd_prestat_dir_name),
+    ("fd_pwrite", &[I, I, I, L, I], fd::fd_pwrite),
+    ("fd_read", &[I, I, I, I], fd::fd_read),
+    ("fd_readdir", &[I, I, I, L, I], dir::fd_readdir),
+    ("fd_renumber", &[I, I], fd::fd_renumber),
+    ("fd_seek", &[I, L, I, I], fd::fd_seek),
+    ("fd_sync", &[I], fd::fd_sync),
+    ("fd_tell", &[I, I], fd::fd_tell),
+    ("fd_write", &[I, I, I, I], fd::fd_write),
+    (
+        "path_create_directory",
+        &[I, I, I],
+        path::path_create_directory,
+    ),
+    (
+        "path_filestat_get",
+        &[I, I, I, I, I],
+        path::path_filestat_get,
+    ),
+    (
+        "path_filestat_set_times",
+        &[I, I, I, I, L, L, I],
+        path::path_filestat_set_times,
+    ),
+    ("path_link", &[I, I, I, I, I, I, I], path::path_link),
+    ("path_open", &[I, I, I, I, I, L, L, I, I], path::path_open),
+    ("path_readlink", &[I, I, I, I, I, I], path::path_readlink),
+    (
+        "path_remove_directory",
+        &[I, I, I],
+        path::path_remove_directory,
+    ),
+    ("path_rename", &[I, I, I, I, I, I], path::path_rename),
+    ("path_symlink", &[I, I, I, I, I], path::path_symlink),
+    ("path_unlink_file", &[I, I, I], path::path_unlink_file),
+    ("poll_oneoff", &[I, I, I, I], poll::poll_oneoff),
+    ("proc_exit", &[I], proc::proc_exit),
+    ("proc_raise", &[I], proc::proc_raise),
+    ("sched_yield", &[], proc::sched_yield),
+    ("sock_accept", &[I, I, I], sock::sock_accept),
+    ("sock_recv", &[I, I, I, I, I, I], sock::sock_recv),
+    ("sock_send", &[I, I, I, I, I], sock::sock_send),
+    ("sock_shutdown", &[I, I], sock::sock_shutdown),
+];
+
+/// Every WASI preview1 function as `(module, name, HostFunc)`, sharing one context. Instances
+/// created from the same functions share that context (its fd table and streams).
+pub fn host_funcs(ctx: WasiCtx) -> Vec<(&'static str, &'static str, HostFunc)> {
+    let state = Arc::new(Mutex::new(ctx));
+    FUNCS
+        .iter()
+        .map(|&(name, params, body)| {
+            let returns_errno = name != "proc_exit";
+            let results: &[ValType] = if returns_errno { &[I] } else { &[] };
+            let ty = FuncType::new(params.iter().copied(), results.iter().copied());
+            let state = state.clone();
+            let func = HostFunc::new(ty, move |caller, params, results| {
+                // A poisoned lock means an earlier call panicked; the state is still usable and
+                // the guest must get an answer, not a second panic.
+                let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                let errno = run(name, body, &mut st, caller.memory(), params)?;
+                if returns_errno {
+                    results[0] = Val::I32(errno.0 as i32);
+                }
+                Ok(())
+            });
+            (MODULE, name, func)
+        })
+        .collect()
+}
+
+fn run(
+    name: &'static str,
+    body: Body,
+    st: &mut WasiCtx,
+    memory: Option<&mut [u8]>,
+    params: &[Val],
+) -> Result<Errno, HostError> {
+    let audit = st.audit.clone();
+    let started = audit.as_ref().map(|_| Instant::now());
+    let mut call = Call {
+        st,
+        mem: Mem::new(memory),
+        paths: audit.as_ref().map(|_| Vec::new()),
+    };
+    let outcome = body(&mut call, &Args(params));
+    let paths = call.paths.take();
+    let errno = match outcome {
+        Ok(()) => Errno::SUCCESS,
+        Err(Fail::Errno(e)) => e,
+        Err(Fail::Host(h)) => return Err(h),
+    };
+    if let (Some(sink), Some(started)) = (audit, started) {
+        let mut args: Vec<String> = params.iter().map(|v| format!("{v}")).collect();
+        args.extend(
+            paths
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| format!("{p:?}")),
+        );
+        sink.record(AuditEvent {
+            func: name,
+            args: args.join(" "),
+            allowed: !is_denial(errno),
+            errno: errno.0,
+            duration: started.elapsed(),
+        });
+    }
+    Ok(errno)
+}

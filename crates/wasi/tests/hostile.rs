@@ -1,0 +1,111 @@
+//! A guest that tries to leave its sandbox and to crash the host with bad pointers, on every
+//! engine. Every attempt ends in an errno and the host directory outside the mounts is left as
+//! it was.
+
+mod common;
+use common::*;
+use std::fs;
+use std::path::Path;
+use wasmux::wasi::Mode;
+
+fn snapshot(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        let content = if p.is_dir() {
+            "<dir>".to_string()
+        } else {
+            fs::read_to_string(&p).unwrap_or_default()
+        };
+        out.push((e.file_name().to_string_lossy().into_owned(), content));
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_hostile_guest_is_contained_everywhere() {
+    let root = tempfile::tempdir().unwrap();
+    let (data, tmp) = (root.path().join("data"), root.path().join("tmp"));
+    fs::create_dir_all(&data).unwrap();
+    fs::write(data.join("input.txt"), "original").unwrap();
+    fs::write(root.path().join("secret.txt"), "secret").unwrap();
+    let before = snapshot(root.path());
+    let module = guest("hostile");
+    let mut first: Option<(String, Outcome)> = None;
+    for engine in engines() {
+        // A fresh /tmp per engine, so each run starts from the same state.
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir_all(&tmp).unwrap();
+        let out = run(&engine, &module, |ctx| {
+            ctx.arg("hostile")
+                .preopen_dir(&tmp, "/tmp", Mode::Rw)
+                .unwrap()
+                .preopen_dir(&data, "/data", Mode::Ro)
+                .unwrap()
+        });
+        assert_eq!(out.status, Ok(0), "{engine}: {out:?}");
+        assert!(
+            out.stdout.ends_with("still alive\n"),
+            "{engine}: {}",
+            out.stdout
+        );
+        // Outside the rw mount nothing changed; inside it only what the guest may create.
+        let mut after = snapshot(root.path());
+        after.retain(|(name, _)| name != "tmp");
+        let mut want = before.clone();
+        want.retain(|(name, _)| name != "tmp");
+        assert_eq!(after, want, "{engine}");
+        assert_eq!(
+            fs::read_to_string(data.join("input.txt")).unwrap(),
+            "original"
+        );
+        let mut inside: Vec<String> = fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        inside.sort();
+        assert_eq!(inside, ["inside.txt", "link"], "{engine}");
+        match &first {
+            None => first = Some((engine, out)),
+            Some((e0, o0)) => assert_eq!(&out, o0, "{engine} differs from {e0}"),
+        }
+    }
+    let (_, out) = first.expect("at least one engine ran the guest");
+    let expected = "\
+dotdot: errno 76
+dotdot deep: errno 44
+absolute: errno 44
+symlink absolute: errno 76
+symlink dotdot: errno 76
+symlink inside: ok
+write inside: ok
+read through up: errno 44
+read through link: ok
+hard link out: errno 76
+rename out: errno 76
+mkdir out: errno 76
+write ro: errno 69
+env HOME: None
+env count: 0
+fd_write bad iovs: 21
+fd_write bad iov buf: 21
+fd_write huge count: 28
+fd_write bad nwritten: 21
+fd_read bad iovs: 21
+args_get bad: 21
+args_sizes_get bad: 21
+environ_sizes_get bad: 21
+random_get bad: 21
+clock bad: 21
+path_open bad path: 21
+prestat name bad: 21
+poll bad: 21
+poll huge: 28
+readdir bad: 21
+bad fd: 8
+still alive
+";
+    assert_eq!(out.stdout, expected);
+}

@@ -1,0 +1,71 @@
+//! A guest that tries to leave its sandbox and to crash its host. Every attempt must end in an
+//! errno; the host checks afterwards that nothing outside `/tmp` changed.
+use std::fs;
+use wasmux_guests::{raw, report, symlink};
+
+/// The host preopens `/tmp` first, so it is fd 3.
+const TMP_FD: i32 = 3;
+
+fn main() {
+    report("dotdot", fs::read_to_string("/tmp/../secret.txt"));
+    report("dotdot deep", fs::read_to_string("/tmp/a/../../secret.txt"));
+    report("absolute", fs::read_to_string("/etc/passwd"));
+    report("symlink absolute", symlink(TMP_FD, "/etc", "etc"));
+    report("symlink dotdot", symlink(TMP_FD, "..", "up"));
+    report("symlink inside", symlink(TMP_FD, "inside.txt", "link"));
+    report("write inside", fs::write("/tmp/inside.txt", b"ok"));
+    report("read through up", fs::read_to_string("/tmp/up/secret.txt"));
+    report("read through link", fs::read_to_string("/tmp/link"));
+    report(
+        "hard link out",
+        fs::hard_link("/tmp/../secret.txt", "/tmp/stolen.txt"),
+    );
+    report(
+        "rename out",
+        fs::rename("/tmp/inside.txt", "/tmp/../outside.txt"),
+    );
+    report("mkdir out", fs::create_dir("/tmp/../newdir"));
+    report("write ro", fs::write("/data/input.txt", b"overwritten"));
+    println!("env HOME: {:?}", std::env::var("HOME").ok());
+    println!("env count: {}", std::env::vars().count());
+
+    // Raw calls with pointers no valid program would pass.
+    unsafe {
+        let far = i32::MAX - 3;
+        println!("fd_write bad iovs: {}", raw::fd_write(1, far, 1, 0));
+        let iov = [16u32, u32::MAX];
+        let mut n = 0u32;
+        println!(
+            "fd_write bad iov buf: {}",
+            raw::fd_write(1, iov.as_ptr() as i32, 1, &mut n as *mut u32 as i32)
+        );
+        println!(
+            "fd_write huge count: {}",
+            raw::fd_write(1, iov.as_ptr() as i32, i32::MAX, &mut n as *mut u32 as i32)
+        );
+        println!(
+            "fd_write bad nwritten: {}",
+            raw::fd_write(1, iov.as_ptr() as i32, 0, -1)
+        );
+        println!("fd_read bad iovs: {}", raw::fd_read(0, -8, 1, 0));
+        println!("args_get bad: {}", raw::args_get(-4, -4));
+        println!("args_sizes_get bad: {}", raw::args_sizes_get(-1, 0));
+        println!("environ_sizes_get bad: {}", raw::environ_sizes_get(0, -2));
+        println!("random_get bad: {}", raw::random_get(-100, 1000));
+        println!("clock bad: {}", raw::clock_time_get(0, 0, -4));
+        let mut fd = 0u32;
+        println!(
+            "path_open bad path: {}",
+            raw::path_open(3, 0, -10, 100, 0, 0, 0, 0, &mut fd as *mut u32 as i32)
+        );
+        println!("prestat name bad: {}", raw::fd_prestat_dir_name(3, -1, 10));
+        println!("poll bad: {}", raw::poll_oneoff(-48, 0, 1, 0));
+        println!("poll huge: {}", raw::poll_oneoff(0, 0, i32::MAX, 0));
+        println!("readdir bad: {}", raw::fd_readdir(3, -5, 100, 0, 0));
+        println!(
+            "bad fd: {}",
+            raw::fd_write(1234, iov.as_ptr() as i32, 0, &mut n as *mut u32 as i32)
+        );
+    }
+    println!("still alive");
+}
