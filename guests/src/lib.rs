@@ -8,6 +8,8 @@ pub mod raw {
     extern "C" {
         pub fn fd_write(fd: i32, iovs: i32, iovs_len: i32, nwritten: i32) -> i32;
         pub fn fd_read(fd: i32, iovs: i32, iovs_len: i32, nread: i32) -> i32;
+        pub fn fd_close(fd: i32) -> i32;
+        pub fn fd_seek(fd: i32, offset: i64, whence: i32, newoffset: i32) -> i32;
         pub fn args_get(argv: i32, buf: i32) -> i32;
         pub fn args_sizes_get(argc: i32, size: i32) -> i32;
         pub fn environ_sizes_get(count: i32, size: i32) -> i32;

@@ -21,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    Run(commands::run::RunArgs),
+    // Boxed: run has many flags, and the other commands should not pay for them.
+    Run(Box<commands::run::RunArgs>),
     Validate(commands::validate::ValidateArgs),
     Engines(commands::engines::EnginesArgs),
     Diff(commands::diff::DiffArgs),
@@ -31,7 +32,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run(args) => commands::run::run(args),
+        Command::Run(args) => commands::run::run(*args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Engines(args) => commands::engines::run(args),
         Command::Diff(args) => commands::diff::run(args),

@@ -25,6 +25,9 @@ pub struct AuditEvent {
     /// False when the policy refused the call (a capability not granted, a read-only mount).
     pub allowed: bool,
     pub errno: u16,
+    /// For a refusal, the rule that refused it (e.g. `fs /data: mounted ro`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     pub duration: Duration,
 }
 

@@ -3,10 +3,12 @@
 
 use crate::audit::AuditSink;
 use crate::error::WasiError;
+use crate::live::{Live, MountState, PolicyHandle};
 use crate::stdio::{StdStream, Stdio};
 use crate::table::{DirEntry, Entry, Table};
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::Arc;
 
 /// How a preopened directory is mounted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -23,10 +25,9 @@ pub enum Mode {
 #[derive(Debug)]
 pub struct WasiCtx {
     pub(crate) args: Vec<String>,
-    pub(crate) env: Vec<(String, String)>,
     pub(crate) table: Table,
-    pub(crate) allow_clock: bool,
-    pub(crate) allow_random: bool,
+    /// Clocks, randomness, environment and mount modes: what a [`PolicyHandle`] can change.
+    pub(crate) live: Arc<Live>,
     pub(crate) audit: Option<AuditSink>,
     next_preopen: u32,
 }
@@ -45,10 +46,8 @@ impl WasiCtx {
         table.insert_at(2, Entry::Stdio(StdStream::Err, Stdio::Null));
         WasiCtx {
             args: Vec::new(),
-            env: Vec::new(),
             table,
-            allow_clock: true,
-            allow_random: true,
+            live: Arc::default(),
             audit: None,
             next_preopen: 3,
         }
@@ -65,8 +64,8 @@ impl WasiCtx {
         self
     }
 
-    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.push((key.into(), value.into()));
+    pub fn env(self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.live.set_env(key.into(), value.into());
         self
     }
 
@@ -102,10 +101,12 @@ impl WasiCtx {
             guest: guest.to_string(),
             source,
         })?;
+        let mount = MountState::new(guest, mode == Mode::Ro);
+        self.live.add_mount(mount.clone());
         self.add_preopen(Entry::Dir(DirEntry {
             dir,
             preopen: Some(guest.to_string()),
-            readonly: mode == Mode::Ro,
+            mount,
         }));
         Ok(self)
     }
@@ -124,15 +125,21 @@ impl WasiCtx {
 
     /// Clocks are granted by default; denied, `clock_*` and clock subscriptions return
     /// `ENOTCAPABLE`.
-    pub fn allow_clock(mut self, yes: bool) -> Self {
-        self.allow_clock = yes;
+    pub fn allow_clock(self, yes: bool) -> Self {
+        self.live.set_clock(yes);
         self
     }
 
     /// Randomness is granted by default; denied, `random_get` returns `ENOTCAPABLE`.
-    pub fn allow_random(mut self, yes: bool) -> Self {
-        self.allow_random = yes;
+    pub fn allow_random(self, yes: bool) -> Self {
+        self.live.set_random(yes);
         self
+    }
+
+    /// A handle that changes this context's grants while a guest runs (see [`PolicyHandle`]).
+    /// It covers directories preopened later as well.
+    pub fn policy_handle(&self) -> PolicyHandle {
+        PolicyHandle(self.live.clone())
     }
 
     /// Sends one event per WASI call to `sink`.

@@ -13,6 +13,8 @@ pub enum WasiError {
     },
     #[error("guest path {0:?} of a preopened directory must be absolute or \".\"")]
     GuestPath(String),
+    #[error("no preopened directory has the guest path {0:?}")]
+    NoMount(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,

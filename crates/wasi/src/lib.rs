@@ -3,7 +3,9 @@
 //!
 //! A guest gets nothing it was not given: no files (only preopened directories, through
 //! cap-std, with no way out by `..`, absolute paths or symlinks), no environment variables, no
-//! sockets. Clocks and randomness are granted by default and can be denied.
+//! sockets. Clocks and randomness are granted by default and can be denied. A
+//! [`PolicyHandle`] (from [`WasiCtx::policy_handle`]) changes the grants while the guest runs;
+//! each change takes effect at the guest's next host call.
 //!
 //! Errnos chosen where WASI leaves a choice:
 //! - a change under a read-only mount (write, create, rename, link, unlink, truncate,
@@ -20,6 +22,7 @@ mod ctx;
 pub mod errno;
 mod error;
 mod funcs;
+mod live;
 mod mem;
 pub mod policy;
 mod stdio;
@@ -30,5 +33,6 @@ pub use ctx::{Mode, WasiCtx};
 pub use errno::Errno;
 pub use error::WasiError;
 pub use funcs::{host_funcs, MODULE};
+pub use live::PolicyHandle;
 pub use policy::{Policy, PolicyError};
 pub use stdio::{Pipe, Stdio};

@@ -1,9 +1,11 @@
 //! The descriptor table: what each guest fd stands for.
 
 use crate::errno::Errno;
+use crate::live::MountState;
 use crate::stdio::{StdStream, Stdio};
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
 
 /// A directory the guest reaches, with what it may do there.
 #[derive(Debug)]
@@ -11,7 +13,8 @@ pub struct DirEntry {
     pub dir: cap_std::fs::Dir,
     /// The guest path of a preopened directory (what `fd_prestat_dir_name` reports).
     pub preopen: Option<String>,
-    pub readonly: bool,
+    /// The mount this directory is reached through; its mode can change while running.
+    pub mount: Arc<MountState>,
 }
 
 #[derive(Debug)]
@@ -20,8 +23,9 @@ pub struct FileEntry {
     pub readable: bool,
     pub writable: bool,
     pub append: bool,
-    /// Opened below a read-only mount: metadata changes are refused too.
-    pub readonly: bool,
+    /// The mount the file was opened below: while it is read-only, every change is refused,
+    /// metadata included.
+    pub mount: Arc<MountState>,
 }
 
 #[derive(Debug)]

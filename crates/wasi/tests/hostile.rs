@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use std::fs;
 use std::path::Path;
+use std::time::Duration;
 use wasmux::wasi::Mode;
+use wasmux::Limits;
 
 fn snapshot(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -105,7 +107,101 @@ poll bad: 21
 poll huge: 28
 readdir bad: 21
 bad fd: 8
+never opened: read 8 close 8 seek 8 readdir 8 open 8 close -1 8
 still alive
 ";
     assert_eq!(out.stdout, expected);
+}
+
+/// Runs the `bomb` guest in `mode` under `limits` on every engine, with a read-only mount that
+/// must stay as it was; returns each engine's outcome.
+fn bomb(mode: &str, limits: Limits) -> Vec<(String, Outcome)> {
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("keep.txt"), "kept").unwrap();
+    let before = snapshot(root.path());
+    let module = guest("bomb");
+    engines()
+        .into_iter()
+        .map(|engine| {
+            let out = run_limited(&engine, &module, limits.clone(), |ctx| {
+                ctx.args(["bomb", mode])
+                    .preopen_dir(root.path(), "/data", Mode::Ro)
+                    .unwrap()
+            });
+            assert_eq!(snapshot(root.path()), before, "{engine} {mode}");
+            (engine, out)
+        })
+        .collect()
+}
+
+fn all_equal(outcomes: &[(String, Outcome)]) -> &Outcome {
+    let (e0, o0) = &outcomes[0];
+    for (e, o) in outcomes {
+        assert_eq!(o, o0, "{e} differs from {e0}");
+    }
+    o0
+}
+
+#[test]
+fn a_memory_bomb_stops_at_max_memory() {
+    let limits = Limits {
+        max_memory: Some(16 << 20),
+        ..Limits::default()
+    };
+    let out = bomb("memory", limits.clone());
+    let out = all_equal(&out);
+    assert_eq!(out.status, Ok(0), "{out:?}");
+    let mib: usize = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("allocated MiB: "))
+        .unwrap_or_else(|| panic!("{out:?}"))
+        .parse()
+        .unwrap();
+    assert!((1..16).contains(&mib), "{mib} MiB under a 16 MiB cap");
+    assert!(
+        out.stdout.ends_with("memory.grow 1GiB: -1\nstill alive\n"),
+        "{out:?}"
+    );
+
+    // An allocation Rust cannot recover from aborts the guest, and only the guest.
+    let out = bomb("memory-abort", limits);
+    let out = all_equal(&out);
+    let err = out.status.clone().unwrap_err();
+    assert!(err.contains("unreachable"), "{err}");
+    assert!(out.stderr.contains("memory allocation"), "{out:?}");
+}
+
+#[test]
+fn an_endless_loop_ends_at_the_timeout() {
+    let limits = Limits {
+        timeout: Some(Duration::from_millis(200)),
+        ..Limits::default()
+    };
+    for (engine, out) in bomb("loop", limits) {
+        let err = out.status.clone().unwrap_err();
+        assert!(err.contains("timeout"), "{engine}: {err}");
+        assert_eq!(out.stdout, "", "{engine}");
+    }
+}
+
+#[test]
+fn deep_recursion_is_a_stack_overflow_trap() {
+    for (engine, out) in bomb("recurse", Limits::default()) {
+        let err = out.status.clone().unwrap_err();
+        assert!(err.contains("stack overflow"), "{engine}: {err}");
+        assert_eq!(out.stdout, "", "{engine}");
+    }
+}
+
+/// The library reports proc_exit's status as given (as an i32); mapping it to a process
+/// status is the embedder's choice (`wasmux run` gives 0..=125 as is and 134 for the rest).
+#[test]
+fn proc_exit_with_odd_codes_reports_them_unchanged() {
+    for code in [0, 1, 255, 256, -1, i32::MAX] {
+        let arg = code.to_string();
+        let out = run_everywhere("exit", |ctx| ctx.args(["exit", "exit", arg.as_str()]));
+        assert_eq!(out.status, Ok(code), "{out:?}");
+        assert_eq!(out.stdout, "before exit\n");
+    }
 }

@@ -66,6 +66,35 @@ fn main() {
             "bad fd: {}",
             raw::fd_write(1234, iov.as_ptr() as i32, 0, &mut n as *mut u32 as i32)
         );
+        // Descriptors never opened, including ones far past the table and negative ones.
+        let mut pos = 0u64;
+        let mut small = [0u8; 64];
+        let siov = [small.as_mut_ptr() as u32, small.len() as u32];
+        println!(
+            "never opened: read {} close {} seek {} readdir {} open {} close -1 {}",
+            raw::fd_read(77, siov.as_ptr() as i32, 1, &mut n as *mut u32 as i32),
+            raw::fd_close(4000),
+            raw::fd_seek(999, 0, 0, &mut pos as *mut u64 as i32),
+            raw::fd_readdir(
+                4095,
+                small.as_mut_ptr() as i32,
+                64,
+                0,
+                &mut n as *mut u32 as i32
+            ),
+            raw::path_open(
+                i32::MAX,
+                0,
+                b"x".as_ptr() as i32,
+                1,
+                0,
+                0,
+                0,
+                0,
+                &mut n as *mut u32 as i32
+            ),
+            raw::fd_close(-1),
+        );
     }
     println!("still alive");
 }

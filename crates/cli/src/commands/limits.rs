@@ -25,4 +25,13 @@ impl LimitArgs {
             timeout: self.timeout,
         }
     }
+
+    /// `base` (a policy file's limits) with each limit given as a flag replacing its value.
+    pub fn over(&self, base: Limits) -> Limits {
+        Limits {
+            max_memory: self.max_memory.or(base.max_memory),
+            fuel: self.fuel.or(base.fuel),
+            timeout: self.timeout.or(base.timeout),
+        }
+    }
 }

@@ -1,17 +1,29 @@
 use super::limits::LimitArgs;
+use super::policy_args::PolicyArgs;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wasmux::{ExportKind, Instance, Module, Runtime, UnknownImports};
 
-/// Run a module: its `_start` (a command), or one exported function with --invoke.
+/// Run a module: its `_start` (a command, with WASI), or one exported function with --invoke.
 #[derive(Args)]
 #[command(after_help = "Examples:\n  \
     wasmux run examples/fib.wat --invoke fib 20\n  \
     wasmux run --engine wasm3 --fuel 100000 --stats examples/fib.wat --invoke fib 30\n  \
-    wasmux run --timeout 1s --max-memory 16MiB app.wasm\n\n\
-    Exit status: 0 on success, the guest's own status if it exits, 134 on a trap, 1 on any other error.")]
+    wasmux run --timeout 1s --max-memory 16MiB app.wasm\n  \
+    wasmux run --dir ./data::/data:ro --dir ./out::/out --env MODE=test app.wasm input.txt\n  \
+    wasmux run --policy policy.toml --audit audit.jsonl --audit-level all app.wasm\n  \
+    wasmux run --env-inherit LANG --deny-clock --stdin input.txt --stdout null app.wasm\n\n\
+    A module importing wasi_snapshot_preview1 gets WASI with exactly what the policy grants:\n\
+    nothing but clocks and randomness unless --dir, --env, --listen or --policy add more.\n\
+    Flags add to the policy file and override it where both name the same thing; limit\n\
+    flags override the file's [limits]. ARGS become the guest's argv after the module's\n\
+    file name, or the arguments of the --invoke function.\n\n\
+    Exit status: 0 on success; the guest's status if it calls proc_exit with 0..=125; 134\n\
+    on a trap, and for proc_exit with 126 or more (WASI reserves those: 255, 256, -1 and\n\
+    i32::MAX all give 134, like an `unreachable`); 1 on any other error, including a\n\
+    policy refused before the guest starts.")]
 pub struct RunArgs {
     /// Engine variant (see `wasmux engines`).
     #[arg(long, default_value = "wasmtime")]
@@ -21,6 +33,8 @@ pub struct RunArgs {
     invoke: Option<String>,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// Print one JSON line of statistics to stderr when the call ends.
     #[arg(long)]
     stats: bool,
@@ -29,8 +43,8 @@ pub struct RunArgs {
     unknown_imports: Option<UnknownImportsArg>,
     /// A .wasm or .wat file.
     module: PathBuf,
-    /// Arguments for the invoked function.
-    #[arg(allow_hyphen_values = true)]
+    /// The guest's arguments (argv[1..]), or those of the --invoke function.
+    #[arg(allow_hyphen_values = true, trailing_var_arg = true)]
     args: Vec<String>,
 }
 
@@ -43,10 +57,18 @@ enum UnknownImportsArg {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
+    // The policy is checked first: a bad one must stop us before any guest code runs.
+    let policy = args.policy.policy()?;
     let module = Module::from_file(&args.module)?;
+    let argv: Vec<String> = std::iter::once(program_name(&args.module))
+        .chain(args.args.iter().cloned())
+        .collect();
+    let ctx = args.policy.wasi_ctx(&policy, argv)?;
     let mut builder = Runtime::builder()
         .engine(&args.engine)
-        .limits(args.limits.limits());
+        .limits(args.limits.over(policy.limits.to_limits()))
+        // Linked for every module: only those importing wasi_snapshot_preview1 use it.
+        .wasi(ctx);
     if let Some(how) = args.unknown_imports {
         builder = builder.unknown_imports(match how {
             UnknownImportsArg::Trap => UnknownImports::Trap,
@@ -57,8 +79,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let mut instance = runtime
         .instantiate(&module)
         .with_context(|| format!("cannot instantiate {}", args.module.display()))?;
-    let func = entry_point(&instance, args.invoke.as_deref(), &args.args)?;
-    let result = instance.call_with_strings(&func, &args.args);
+    let func = entry_point(&instance, args.invoke.as_deref())?;
+    // A command gets its arguments through WASI, not as parameters.
+    let params: &[String] = if args.invoke.is_some() {
+        &args.args
+    } else {
+        &[]
+    };
+    let result = instance.call_with_strings(&func, params);
     if args.stats {
         eprintln!("{}", serde_json::to_string(instance.last_call_stats())?);
     }
@@ -68,14 +96,19 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn entry_point(instance: &Instance, invoke: Option<&str>, args: &[String]) -> Result<String> {
+/// argv[0]: the module's file name, as a shell would pass a program's name.
+fn program_name(module: &std::path::Path) -> String {
+    module.file_name().map_or_else(
+        || module.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn entry_point(instance: &Instance, invoke: Option<&str>) -> Result<String> {
     if let Some(func) = invoke {
         return Ok(func.to_string());
     }
     if instance.func_type("_start").is_some() {
-        if !args.is_empty() {
-            bail!("arguments for a command module need WASI, which this build does not provide yet; use --invoke FUNC to pass arguments to a function");
-        }
         return Ok("_start".to_string());
     }
     let funcs: Vec<String> = instance

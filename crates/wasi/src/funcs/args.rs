@@ -6,7 +6,8 @@ use crate::mem::Mem;
 
 fn env_strings(call: &Call) -> Vec<String> {
     call.st
-        .env
+        .live
+        .env()
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect()

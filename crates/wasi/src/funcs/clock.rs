@@ -29,7 +29,8 @@ pub(crate) fn now_ns(id: u32) -> Result<u64, Errno> {
 }
 
 pub fn clock_res_get(call: &mut Call, a: &Args) -> Res {
-    if !call.st.allow_clock {
+    if !call.st.live.clock() {
+        call.rule = Some("clock: denied".into());
         return Err(Errno::DENIED.into());
     }
     now_ns(a.u32(0))?;
@@ -38,7 +39,8 @@ pub fn clock_res_get(call: &mut Call, a: &Args) -> Res {
 }
 
 pub fn clock_time_get(call: &mut Call, a: &Args) -> Res {
-    if !call.st.allow_clock {
+    if !call.st.live.clock() {
+        call.rule = Some("clock: denied".into());
         return Err(Errno::DENIED.into());
     }
     let t = now_ns(a.u32(0))?;
@@ -47,7 +49,8 @@ pub fn clock_time_get(call: &mut Call, a: &Args) -> Res {
 }
 
 pub fn random_get(call: &mut Call, a: &Args) -> Res {
-    if !call.st.allow_random {
+    if !call.st.live.random() {
+        call.rule = Some("random: denied".into());
         return Err(Errno::DENIED.into());
     }
     let buf = call.mem.slice_mut(a.u32(0), a.u32(1))?;

@@ -17,6 +17,10 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
     call.mem.slice(out, 4)?;
     let n = match call.st.table.get(fd)? {
         Entry::Stdio(which, s) => s.write(*which, &data)?,
+        Entry::File(f) if f.mount.readonly() => {
+            call.rule = Some(f.mount.rule());
+            return Err(Errno::ROFS.into());
+        }
         Entry::File(f) if f.writable => {
             // `append` may have been switched on after opening (fd_fdstat_set_flags).
             if f.append {
@@ -82,6 +86,10 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
     let data = call.mem.gather(&iovs)?;
     call.mem.slice(out, 4)?;
     let f = call.st.table.file(fd)?;
+    if f.mount.readonly() {
+        call.rule = Some(f.mount.rule());
+        return Err(Errno::ROFS.into());
+    }
     if !f.writable {
         return Err(Errno::BADF.into());
     }
@@ -207,7 +215,8 @@ pub fn fd_filestat_get(call: &mut Call, a: &Args) -> Res {
 /// A file the guest may change: read-only mounts say `EROFS`, read-only fds `EBADF`.
 fn writable_file<'a>(call: &'a mut Call, fd: u32) -> Result<&'a mut std::fs::File, Errno> {
     let f = call.st.table.file(fd)?;
-    if f.readonly {
+    if f.mount.readonly() {
+        call.rule = Some(f.mount.rule());
         return Err(Errno::ROFS);
     }
     if !f.writable {
@@ -224,7 +233,8 @@ pub fn fd_filestat_set_size(call: &mut Call, a: &Args) -> Res {
 pub fn fd_filestat_set_times(call: &mut Call, a: &Args) -> Res {
     let (atime, mtime) = set_times_request(a.u64(1), a.u64(2), a.u32(3) as u16)?;
     let f = call.st.table.file(a.u32(0))?;
-    if f.readonly {
+    if f.mount.readonly() {
+        call.rule = Some(f.mount.rule());
         return Err(Errno::ROFS.into());
     }
     let mut times = std::fs::FileTimes::new();

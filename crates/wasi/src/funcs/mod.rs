@@ -70,6 +70,8 @@ pub(crate) struct Call<'a> {
     pub st: &'a mut WasiCtx,
     pub mem: Mem<'a>,
     pub paths: Option<Vec<String>>,
+    /// Set by a function that refuses the call: the rule that refused it, for the audit.
+    pub rule: Option<String>,
 }
 
 impl Call<'_> {
@@ -202,9 +204,11 @@ fn run(
         st,
         mem: Mem::new(memory),
         paths: audit.as_ref().map(|_| Vec::new()),
+        rule: None,
     };
     let outcome = body(&mut call, &Args(params));
     let paths = call.paths.take();
+    let rule = call.rule.take();
     let errno = match outcome {
         Ok(()) => Errno::SUCCESS,
         Err(Fail::Errno(e)) => e,
@@ -223,6 +227,7 @@ fn run(
             args: args.join(" "),
             allowed: !is_denial(errno),
             errno: errno.0,
+            rule,
             duration: started.elapsed(),
         });
     }

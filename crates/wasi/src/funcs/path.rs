@@ -43,8 +43,11 @@ fn writable_dir<'a>(
     ptr: u32,
     len: u32,
 ) -> Result<(&'a mut DirEntry, String), Errno> {
-    let (d, path) = dir_and_path(call, fd, ptr, len)?;
-    if d.readonly {
+    let path = call.path(ptr, len)?;
+    checked(&path)?;
+    let d = call.st.table.dir(fd)?;
+    if d.mount.readonly() {
+        call.rule = Some(d.mount.rule());
         return Err(Errno::ROFS);
     }
     Ok((d, path))
@@ -54,7 +57,9 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
     let (fd, dirflags, ptr, len) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
     let (oflags, base, fdf, out) = (a.u32(4) as u16, a.u64(5), a.u32(7) as u16, a.u32(8));
     call.mem.slice(out, 4)?;
-    let (d, path) = dir_and_path(call, fd, ptr, len)?;
+    let path = call.path(ptr, len)?;
+    checked(&path)?;
+    let d = call.st.table.dir(fd)?;
     let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
     let append = fdf & fdflags::APPEND != 0;
     let (creat, excl, trunc) = (
@@ -63,10 +68,11 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         oflags & oflags::TRUNC != 0,
     );
     let write = base & rights::FILE_WRITE != 0 || append || trunc;
-    if d.readonly && (write || creat) {
+    if d.mount.readonly() && (write || creat) {
+        call.rule = Some(d.mount.rule());
         return Err(Errno::ROFS.into());
     }
-    let readonly = d.readonly;
+    let mount = d.mount.clone();
     let entry = if oflags & oflags::DIRECTORY != 0 {
         if creat || trunc || write {
             return Err(Errno::INVAL.into());
@@ -79,7 +85,7 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         Entry::Dir(DirEntry {
             dir,
             preopen: None,
-            readonly,
+            mount,
         })
     } else {
         let read = base & rights::FD_READ != 0 || !write;
@@ -102,7 +108,7 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
             Entry::Dir(DirEntry {
                 dir: cap_std::fs::Dir::from_std_file(file),
                 preopen: None,
-                readonly,
+                mount,
             })
         } else {
             Entry::File(FileEntry {
@@ -110,7 +116,7 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
                 readable: read,
                 writable: write,
                 append,
-                readonly,
+                mount,
             })
         }
     };

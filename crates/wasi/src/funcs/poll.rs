@@ -38,7 +38,7 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
             tag,
         };
         if tag == TAG_CLOCK {
-            if !call.st.allow_clock {
+            if !call.st.live.clock() {
                 ready.push(event(Errno::DENIED));
                 continue;
             }

@@ -85,6 +85,32 @@ pub struct AuditPolicy {
     pub level: Option<AuditLevel>,
 }
 
+impl Mount {
+    /// A mount built in code or from command-line flags (no place in a file to report).
+    pub fn new(host: impl Into<PathBuf>, mode: Mode) -> Mount {
+        Mount {
+            host: Spanned::new(0..0, host.into()),
+            mode,
+        }
+    }
+}
+
+impl Policy {
+    /// Grants `host` as `guest`, replacing an earlier grant of the same guest path (so that a
+    /// command-line flag overrides the policy file).
+    pub fn mount(&mut self, guest: impl Into<String>, host: impl Into<PathBuf>, mode: Mode) {
+        self.fs.insert(guest.into(), Mount::new(host, mode));
+    }
+
+    /// Adds a listening address, once.
+    pub fn listen(&mut self, addr: impl Into<String>) {
+        let addr = addr.into();
+        if !self.net.listen.iter().any(|a| *a.get_ref() == addr) {
+            self.net.listen.push(Spanned::new(0..0, addr));
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     /// The file is not a valid policy; `line` is 1-based (0 when unknown).

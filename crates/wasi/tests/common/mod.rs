@@ -1,11 +1,11 @@
 //! Builds the test guests once per test process and runs them on every engine.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+#[path = "guests.rs"]
+mod guests;
+pub use guests::guest_path;
 use wasmux::wasi::{Pipe, Stdio, WasiCtx};
-use wasmux::{Error, Module, Runtime};
+use wasmux::{Error, Limits, Module, Runtime};
 
 /// Every engine variant in this build.
 pub fn engines() -> Vec<String> {
@@ -14,45 +14,8 @@ pub fn engines() -> Vec<String> {
     names
 }
 
-fn guests_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guests")
-}
-
-/// Builds `guests/` for wasm32-wasip1 the first time a test asks; cargo's own lock on the
-/// guests' target directory serialises test binaries that build at the same time.
-fn build_guests() -> &'static Result<PathBuf, String> {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = guests_dir();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.current_dir(&dir)
-            .args(["build", "--release", "--target", "wasm32-wasip1"]);
-        // The outer build's settings are for the host workspace, not for the guests.
-        for var in [
-            "CARGO_TARGET_DIR",
-            "CARGO_BUILD_TARGET",
-            "RUSTFLAGS",
-            "CARGO_ENCODED_RUSTFLAGS",
-            "CARGO_BUILD_RUSTFLAGS",
-            "RUSTC_WRAPPER",
-            "RUSTC_WORKSPACE_WRAPPER",
-        ] {
-            cmd.env_remove(var);
-        }
-        let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-        }
-        Ok(dir.join("target/wasm32-wasip1/release"))
-    })
-}
-
 pub fn guest(name: &str) -> Module {
-    let dir = build_guests()
-        .as_ref()
-        .unwrap_or_else(|e| panic!("building guests failed:\n{e}"));
-    Module::from_file(dir.join(format!("{name}.wasm"))).unwrap()
+    Module::from_file(guest_path(name)).unwrap()
 }
 
 /// What a guest run produced.
@@ -67,12 +30,27 @@ pub struct Outcome {
 /// Runs `_start` of `module` on `engine` with the context `setup` builds; stdout and stderr
 /// are captured.
 pub fn run(engine: &str, module: &Module, setup: impl FnOnce(WasiCtx) -> WasiCtx) -> Outcome {
+    run_limited(engine, module, Limits::default(), setup)
+}
+
+/// [`run`] under `limits`.
+pub fn run_limited(
+    engine: &str,
+    module: &Module,
+    limits: Limits,
+    setup: impl FnOnce(WasiCtx) -> WasiCtx,
+) -> Outcome {
     let (out, err) = (Pipe::new(), Pipe::new());
     // Output is always captured, whatever context `setup` returns.
     let ctx = setup(WasiCtx::new())
         .stdout(Stdio::Pipe(out.clone()))
         .stderr(Stdio::Pipe(err.clone()));
-    let runtime = Runtime::builder().engine(engine).wasi(ctx).build().unwrap();
+    let runtime = Runtime::builder()
+        .engine(engine)
+        .limits(limits)
+        .wasi(ctx)
+        .build()
+        .unwrap();
     let status = match runtime.instantiate(module) {
         Err(e) => Err(format!("instantiate: {e}")),
         Ok(mut inst) => match inst.call("_start", &[]) {
@@ -101,4 +79,3 @@ pub fn run_everywhere(name: &str, setup: impl Fn(WasiCtx) -> WasiCtx) -> Outcome
     }
     first.unwrap().1
 }
-
