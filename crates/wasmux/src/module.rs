@@ -49,10 +49,14 @@ impl Module {
     }
 }
 
-/// Validates with every finished proposal enabled; engines that lack one get the module lowered
-/// or refuse it with a clear `Unsupported` error.
+/// What wasmux accepts: WebAssembly 3.0, that is every finished proposal. Proposals still in
+/// progress stay off, so a module using them is refused here rather than by some engines only.
+pub const FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::WASM3;
+
+/// Validates against [`FEATURES`]; engines that lack one of them get the module lowered or
+/// refuse it with a clear `Unsupported` error.
 pub fn validate(name: &str, bytes: &[u8]) -> Result<(), Error> {
-    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+    let mut validator = wasmparser::Validator::new_with_features(FEATURES);
     validator
         .validate_all(bytes)
         .map(|_| ())
