@@ -216,6 +216,25 @@ impl Reencode for Rewriter<'_> {
         Ok(())
     }
 
+    fn parse_element(
+        &mut self,
+        elements: &mut wasm_encoder::ElementSection,
+        mut element: wasmparser::Element<'_>,
+    ) -> Result<(), Error<InstrumentError>> {
+        // An explicit table index 0 is the bulk-memory encoding (flags 2) of what MVP writes
+        // with flags 0; pre-bulk-memory engines (wasm3) refuse the former, so write the latter.
+        if self.opts.lower_post_mvp {
+            if let wasmparser::ElementKind::Active {
+                table_index: table_index @ Some(0),
+                ..
+            } = &mut element.kind
+            {
+                *table_index = None;
+            }
+        }
+        wasm_encoder::reencode::utils::parse_element(self, elements, element)
+    }
+
     fn parse_memory_section(
         &mut self,
         memories: &mut MemorySection,

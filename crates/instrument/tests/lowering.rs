@@ -408,3 +408,35 @@ fn typed_select_and_multi_value_are_kept_or_lowered() {
     }
     same(&mut a, &mut b, "swap", &[Val::I32(1), Val::I32(2)]);
 }
+
+#[test]
+fn an_explicit_table_zero_in_an_element_segment_becomes_the_mvp_encoding() {
+    // `(table funcref (elem $f))` is encoded with flags 2 and table index 0.
+    let wasm = ::wat::parse_str(
+        r#"(module (func $f) (table $t funcref (elem $f)) (func (export "g") (call_indirect $t (i32.const 0))))"#,
+    )
+    .unwrap();
+    let lowered = instrument(
+        &wasm,
+        &Options {
+            lower_post_mvp: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM1)
+        .validate_all(&lowered)
+        .expect("MVP-valid");
+    for payload in wasmparser::Parser::new(0).parse_all(&lowered) {
+        if let wasmparser::Payload::ElementSection(reader) = payload.unwrap() {
+            for element in reader {
+                match element.unwrap().kind {
+                    wasmparser::ElementKind::Active { table_index, .. } => {
+                        assert_eq!(table_index, None)
+                    }
+                    _ => panic!("the segment is no longer active"),
+                }
+            }
+        }
+    }
+}
