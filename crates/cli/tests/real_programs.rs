@@ -4,9 +4,10 @@
 //! runs a short script that uses its standard library and a preopened directory; an engine
 //! that cannot run a program must refuse it with a clear error, never crash.
 
+mod common;
+use common::{engines, text, wasmux_in};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Instant;
 
 /// What one engine does with one program.
@@ -53,29 +54,6 @@ fn program_path(file: &str) -> PathBuf {
         path.display()
     );
     path
-}
-
-fn wasmux_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmux"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("wasmux runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn engines() -> Vec<String> {
-    let out = wasmux_in(Path::new("."), &["engines", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["engines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Runs `program` on every engine (or, with `slow`, only on those it takes minutes on) and

@@ -1,37 +1,14 @@
 //! `wasmux run` with WASI guests end to end, on every engine: argv, environment, stdio, exit
 //! statuses, mounts, policy files, audit files and policy errors.
 
+mod common;
+use common::{engines, text, wasmux_in};
 #[path = "../../wasi/tests/common/guests.rs"]
 mod guests;
 
 use guests::guest_path;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn wasmux_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmux"))
-        .args(args)
-        .current_dir(dir)
-        .env("WASMUX_TEST_HOST_VAR", "from host")
-        .output()
-        .expect("wasmux runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn engines() -> Vec<String> {
-    let out = wasmux_in(Path::new("."), &["engines", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["engines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
-}
 
 fn guest(name: &str) -> String {
     guest_path(name).display().to_string()

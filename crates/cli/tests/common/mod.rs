@@ -1,0 +1,32 @@
+//! What every end-to-end test of the `wasmux` binary needs: running it and listing its engines.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the built `wasmux` in `dir`. The host gets one variable of its own, which a guest must
+/// only see when its policy grants it.
+pub fn wasmux_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasmux"))
+        .args(args)
+        .current_dir(dir)
+        .env("WASMUX_TEST_HOST_VAR", "from host")
+        .output()
+        .expect("wasmux runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every engine variant the binary offers.
+pub fn engines() -> Vec<String> {
+    let out = wasmux_in(Path::new("."), &["engines", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["engines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
