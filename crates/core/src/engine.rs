@@ -98,6 +98,10 @@ pub trait Store: Send {
     /// Calls an exported function. Argument count and types were checked by the caller.
     fn call(&mut self, instance: InstanceId, func: &str, args: &[Val]) -> Result<Vec<Val>, Error>;
 
+    /// Calls a function by the handle [`Store::export`] gave for it: the fast path for
+    /// repeated calls, with no lookup by name.
+    fn call_handle(&mut self, func: ExternHandle, args: &[Val]) -> Result<Vec<Val>, Error>;
+
     fn exports(&self, instance: InstanceId) -> Vec<ExportType>;
 
     fn func_type(&self, instance: InstanceId, func: &str) -> Option<FuncType> {

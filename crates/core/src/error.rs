@@ -94,6 +94,8 @@ pub enum Error {
         name: String,
         message: String,
     },
+    #[error("the function handle `{name}` belongs to another instance")]
+    ForeignFunc { name: String },
     #[error("no exported function named `{name}`{}", hint(.available))]
     UnknownExport {
         name: String,

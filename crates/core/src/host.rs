@@ -10,6 +10,35 @@ pub trait Caller {
     /// The caller's linear memory (its memory 0, or the one it exports as `memory`), or `None`
     /// when the instance has no memory.
     fn memory(&mut self) -> Option<&mut [u8]>;
+
+    /// How a host function that blocks for long (a sleep, a wait for a connection) learns
+    /// that the guest must stop: it calls [`Interrupt::check`] between short waits. `None` when
+    /// nothing can interrupt this guest.
+    fn interrupt(&self) -> Option<Interrupt> {
+        None
+    }
+}
+
+/// Tells a blocking host function whether the guest it serves must stop (a timeout expired,
+/// a cancel handle fired). Cheap to clone.
+#[derive(Clone)]
+pub struct Interrupt(Arc<dyn Fn() -> Result<(), HostError> + Send + Sync>);
+
+impl Interrupt {
+    pub fn new(check: impl Fn() -> Result<(), HostError> + Send + Sync + 'static) -> Self {
+        Interrupt(Arc::new(check))
+    }
+
+    /// `Err` with the trap that stops the guest, when it must stop now.
+    pub fn check(&self) -> Result<(), HostError> {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Interrupt")
+    }
 }
 
 /// Why a host function did not return normally.

@@ -16,6 +16,10 @@ use crate::{InstrumentError, Options};
 #[derive(Debug, Default)]
 pub(crate) struct Info {
     pub types: u32,
+    /// Parameter count of each type (0 for non-function types), by type index.
+    pub type_params: Vec<u32>,
+    /// Type index of each defined function, in order.
+    pub defined_func_types: Vec<u32>,
     pub imported_funcs: u32,
     pub defined_funcs: u32,
     pub globals: u32,
@@ -44,6 +48,10 @@ pub(crate) fn analyze(wasm: &[u8], opts: &Options) -> Result<Info, InstrumentErr
                     let (offset, group) = group.map_err(err)?;
                     for sub in group.types() {
                         info.types += 1;
+                        info.type_params.push(match &sub.composite_type.inner {
+                            CompositeInnerType::Func(f) => f.params().len() as u32,
+                            _ => 0,
+                        });
                         if lowering {
                             check_mvp_type(offset, &sub.composite_type.inner)?;
                         }
@@ -84,7 +92,12 @@ pub(crate) fn analyze(wasm: &[u8], opts: &Options) -> Result<Info, InstrumentErr
                     }
                 }
             }
-            Payload::FunctionSection(section) => info.defined_funcs = section.count(),
+            Payload::FunctionSection(section) => {
+                info.defined_funcs = section.count();
+                for ty in section {
+                    info.defined_func_types.push(ty.map_err(err)?);
+                }
+            }
             Payload::TableSection(section) => {
                 for table in section.into_iter_with_offsets() {
                     let (offset, table) = table.map_err(err)?;
@@ -267,4 +280,15 @@ fn check_mvp_element(element: &wasmparser::Element) -> Result<(), InstrumentErro
         (ElementKind::Declared, _) => "a declared element segment (reference types proposal)",
     };
     Err(InstrumentError::unsupported(element.range.start, what))
+}
+
+impl Info {
+    /// Parameter count of the `index`-th defined function.
+    pub(crate) fn defined_func_params(&self, index: usize) -> u32 {
+        self.defined_func_types
+            .get(index)
+            .and_then(|&ty| self.type_params.get(ty as usize))
+            .copied()
+            .unwrap_or(0)
+    }
 }

@@ -56,7 +56,7 @@ impl Layout {
             let ty = l.intern(vec![], vec![]);
             let check = l.import(crate::CHECK_IMPORT, ty);
             l.globals
-                .push((ValType::I32, i64::from(crate::CHECK_INTERVAL)));
+                .push((ValType::I64, i64::from(crate::CHECK_INTERVAL)));
             l.interrupt = Some(Interrupt {
                 global: next_global,
                 check,

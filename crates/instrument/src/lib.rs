@@ -17,11 +17,20 @@
 //!   If the module has a start function it is removed from the start section and exported as
 //!   [`START_EXPORT`] instead: the start function runs during instantiation, before the host
 //!   could set any fuel, so the host instantiates, sets the fuel, then calls [`START_EXPORT`].
-//! - **Interrupts** (`interrupt`). A mutable `i32` countdown global is decremented at every
+//! - **Interrupts** (`interrupt`). A mutable `i64` countdown global is decremented at every
 //!   function entry and every loop header; when it reaches 0 it is reset to
 //!   [`CHECK_INTERVAL`] and the imported [`CHECK_IMPORT`] is called, which traps to stop the
 //!   guest (timeout, cancellation) or returns. Every unbounded execution passes loop headers or
 //!   function entries, so the host gets control back regularly.
+//!
+//!   Each function body also keeps both counters in locals of its own: it loads them at entry
+//!   and after every call (the callee changed the globals) and reads them from the locals. Every
+//!   change of the fuel also goes to its global (write through), so the remaining fuel is exact
+//!   whenever the host looks, also after a trap; the countdown needs no exactness and goes to its
+//!   global only before calls. A loop's next iteration thus never waits for a load of what the
+//!   previous one stored, which was most of metering's cost on JIT engines. Bodies that catch
+//!   exceptions keep both counters in the globals only, since a caught exception skips the
+//!   reload after the call that threw.
 //! - **Memory cap** (`max_memory_pages`). Every memory the module defines gets
 //!   `maximum = min(maximum, cap)`, so `memory.grow` past the cap returns -1 on every engine, as
 //!   the spec says. A module whose initial size is already larger is refused

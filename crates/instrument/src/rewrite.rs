@@ -19,7 +19,12 @@ pub(crate) fn rewrite(
     info: &Info,
     layout: &Layout,
 ) -> Result<Vec<u8>, InstrumentError> {
-    let mut rewriter = Rewriter { opts, info, layout };
+    let mut rewriter = Rewriter {
+        opts,
+        info,
+        layout,
+        next_body: 0,
+    };
     let mut module = Module::new();
     rewriter
         .parse_core_module(&mut module, Parser::new(0), wasm)
@@ -35,6 +40,8 @@ struct Rewriter<'a> {
     opts: &'a Options,
     info: &'a Info,
     layout: &'a Layout,
+    /// Index (among defined functions) of the next body to rewrite.
+    next_body: usize,
 }
 
 /// Sections this pass may have to create, in the order the binary format requires.
@@ -292,8 +299,11 @@ impl Reencode for Rewriter<'_> {
             fuel: layout.fuel,
             interrupt: layout.interrupt,
             helper_index: self.opts.lower_post_mvp.then_some(&helper_index as _),
+            type_params: &self.info.type_params,
         };
-        let f = meter::rewrite_body(self, &func, &cx)?;
+        let params = self.info.defined_func_params(self.next_body);
+        self.next_body += 1;
+        let f = meter::rewrite_body(self, &func, params, &cx)?;
         code.function(&f);
         Ok(())
     }

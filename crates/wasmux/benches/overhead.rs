@@ -8,10 +8,16 @@ use std::time::Duration;
 use wasmux::{Limits, Module, Runtime, Val};
 
 const IDENTITY: &str = r#"(module (func (export "id") (param i64) (result i64) local.get 0))"#;
+/// Adds a counter: one cycle per iteration on a JIT, the worst case for metering, and a loop
+/// LLVM turns into a formula (so `wasmer:llvm` figures for it measure no loop at all).
 const SUM: &str = include_str!("../../../examples/sum.wat");
+/// Multiplies, xors and rotates a hash: a few cycles per iteration that no compiler can fold.
+const MIX: &str = include_str!("../../../examples/mix.wat");
+/// The compute loops, by name, with the export each runs.
+const LOOPS: [(&str, &str); 2] = [("sum", SUM), ("mix", MIX)];
 const LOOP_ITERATIONS: i64 = 10_000_000;
 
-/// The engine's own API, one per engine family (variants share their family's baseline).
+/// The engine's own API with the engine's default compiler (and LLVM for `wasmer:llvm`).
 fn baseline(engine: &str, wat: &str, func: &str) -> Option<Box<dyn FnMut(i64) -> i64>> {
     let wasm = wat::parse_str(wat).unwrap();
     let b: Box<dyn FnMut(i64) -> i64> = match engine {
@@ -21,6 +27,11 @@ fn baseline(engine: &str, wat: &str, func: &str) -> Option<Box<dyn FnMut(i64) ->
         }
         "wasmer" => {
             let mut b = wasmux_engine_wasmer::baseline::Baseline::new(&wasm, func);
+            Box::new(move |x| b.call(x))
+        }
+        #[cfg(feature = "llvm")]
+        "wasmer:llvm" => {
+            let mut b = wasmux_engine_wasmer::baseline::Baseline::llvm(&wasm, func);
             Box::new(move |x| b.call(x))
         }
         "wasm3" => {
@@ -61,12 +72,28 @@ fn wasmux_call(
     }
 }
 
+/// Like `wasmux_call`, through a function handle looked up once.
+fn wasmux_handle_call(engine: &str, wat: &str, func: &str) -> impl FnMut(i64) -> i64 {
+    let runtime = Runtime::builder().engine(engine).build().unwrap();
+    let module = Module::from_bytes("bench.wat", wat.as_bytes()).unwrap();
+    let mut instance = runtime.instantiate(&module).unwrap();
+    let func = instance.func(func).unwrap();
+    move |x| match instance.call_func(&func, &[Val::I64(x)]).unwrap()[..] {
+        [Val::I64(v)] => v,
+        _ => unreachable!(),
+    }
+}
+
 fn call_overhead(c: &mut Criterion) {
     let mut group = c.benchmark_group("call_overhead");
     for engine in wasmux::engine_names() {
         let mut through = wasmux_call(&engine, IDENTITY, "id", Limits::default());
         group.bench_function(BenchmarkId::new(&engine, "wasmux"), |b| {
             b.iter(|| through(std::hint::black_box(7)))
+        });
+        let mut handle = wasmux_handle_call(&engine, IDENTITY, "id");
+        group.bench_function(BenchmarkId::new(&engine, "wasmux-handle"), |b| {
+            b.iter(|| handle(std::hint::black_box(7)))
         });
         if let Some(mut native) = baseline(&engine, IDENTITY, "id") {
             group.bench_function(BenchmarkId::new(&engine, "native"), |b| {
@@ -83,14 +110,17 @@ fn compute_loop(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(4));
     for engine in wasmux::engine_names() {
-        let mut through = wasmux_call(&engine, SUM, "sum", Limits::default());
-        group.bench_function(BenchmarkId::new(&engine, "wasmux"), |b| {
-            b.iter(|| through(LOOP_ITERATIONS))
-        });
-        if let Some(mut native) = baseline(&engine, SUM, "sum") {
-            group.bench_function(BenchmarkId::new(&engine, "native"), |b| {
-                b.iter(|| native(LOOP_ITERATIONS))
+        for (name, wat) in LOOPS {
+            let id = format!("{engine}/{name}");
+            let mut through = wasmux_call(&engine, wat, name, Limits::default());
+            group.bench_function(BenchmarkId::new(&id, "wasmux"), |b| {
+                b.iter(|| through(LOOP_ITERATIONS))
             });
+            if let Some(mut native) = baseline(&engine, wat, name) {
+                group.bench_function(BenchmarkId::new(&id, "native"), |b| {
+                    b.iter(|| native(LOOP_ITERATIONS))
+                });
+            }
         }
     }
     group.finish();
@@ -127,11 +157,28 @@ fn limits_cost(c: &mut Criterion) {
         ),
     ];
     for engine in wasmux::engine_names() {
-        for (label, limits) in &configs {
-            let mut run = wasmux_call(&engine, SUM, "sum", limits.clone());
-            group.bench_function(BenchmarkId::new(&engine, label), |b| {
-                b.iter(|| run(LOOP_ITERATIONS))
-            });
+        for (name, wat) in LOOPS {
+            for (label, limits) in &configs {
+                let mut run = wasmux_call(&engine, wat, name, limits.clone());
+                group.bench_function(BenchmarkId::new(format!("{engine}/{name}"), label), |b| {
+                    b.iter(|| run(LOOP_ITERATIONS))
+                });
+            }
+            if engine == "wasmtime" {
+                // wasmtime's own mechanisms, for comparison.
+                let wasm = wat::parse_str(wat).unwrap();
+                for (label, fuel, epochs) in
+                    [("native-fuel", true, false), ("native-epochs", false, true)]
+                {
+                    let mut b = wasmux_engine_wasmtime::baseline::Baseline::metered(
+                        &wasm, name, fuel, epochs,
+                    );
+                    group.bench_function(
+                        BenchmarkId::new(format!("{engine}/{name}"), label),
+                        |bench| bench.iter(|| b.call(LOOP_ITERATIONS)),
+                    );
+                }
+            }
         }
     }
     group.finish();

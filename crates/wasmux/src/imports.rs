@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use wasmux_core::{Error, FuncType, HostError, HostFunc, Import, ImportValue, Val, ValType};
+use wasmux_core::{
+    Caller, Error, FuncType, HostError, HostFunc, Import, ImportValue, Interrupt, Val, ValType,
+};
 
 /// What to do with a function import nobody provides.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -107,6 +109,7 @@ pub(crate) fn resolve(
     provided: &HostFuncs,
     unknown: UnknownImports,
     host_calls: &Arc<AtomicU64>,
+    interrupt: &Interrupt,
 ) -> Result<Vec<Import>, Error> {
     let mut resolved = Vec::with_capacity(imports.len());
     let mut missing = Vec::new();
@@ -124,7 +127,7 @@ pub(crate) fn resolve(
                         ),
                     });
                 }
-                counted(func.clone(), host_calls.clone())
+                counted(func.clone(), host_calls.clone(), interrupt.clone())
             }
             (ImportKind::Func(want), None) if unknown != UnknownImports::Reject => {
                 placeholder(import, want.clone(), unknown)
@@ -151,12 +154,34 @@ pub(crate) fn resolve(
     }
 }
 
-fn counted(func: HostFunc, calls: Arc<AtomicU64>) -> HostFunc {
+/// The embedder's function, counted for the call statistics and given the instance's
+/// interrupt so that it can stop blocking when the guest must stop.
+fn counted(func: HostFunc, calls: Arc<AtomicU64>, interrupt: Interrupt) -> HostFunc {
     let inner = func.clone();
     HostFunc::new(func.ty, move |caller, params, results| {
         calls.fetch_add(1, Ordering::Relaxed);
-        inner.call(caller, params, results)
+        let mut caller = Interruptible {
+            inner: caller,
+            interrupt: &interrupt,
+        };
+        inner.call(&mut caller, params, results)
     })
+}
+
+/// The engine's caller plus the instance's interrupt.
+struct Interruptible<'a> {
+    inner: &'a mut dyn Caller,
+    interrupt: &'a Interrupt,
+}
+
+impl Caller for Interruptible<'_> {
+    fn memory(&mut self) -> Option<&mut [u8]> {
+        self.inner.memory()
+    }
+
+    fn interrupt(&self) -> Option<Interrupt> {
+        Some(self.interrupt.clone())
+    }
 }
 
 fn placeholder(import: &ModuleImport, ty: FuncType, unknown: UnknownImports) -> HostFunc {

@@ -1,15 +1,19 @@
 //! A running module: calls with argument checks, limits, cancellation and per-call statistics.
 
 use crate::imports::{module_imports, resolve};
-use crate::interrupt::{check_func, out_of_fuel_func, CancelHandle, InterruptState};
+use crate::interrupt::{
+    check_func, interrupt_for_host, out_of_fuel_func, CancelHandle, InterruptState,
+};
 use crate::prepare::Prepared;
 use crate::runtime::Runtime;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmux_core::{
-    Error, ExportKind, ExportType, FuncType, Import, ImportValue, InstanceId, Store, Val,
+    Error, ExportKind, ExportType, ExternHandle, FuncType, Import, ImportValue, InstanceId, Store,
+    Val,
 };
 use wasmux_instrument::{
     CHECK_IMPORT, FUEL_GET_EXPORT, FUEL_SET_EXPORT, OUT_OF_FUEL_IMPORT, RUNTIME_MODULE,
@@ -27,6 +31,45 @@ pub struct CallStats {
     pub host_calls: u64,
 }
 
+/// An exported function, looked up once at instantiation.
+struct Export {
+    name: String,
+    ty: FuncType,
+    /// `None` where the engine hands out no handles for exports; calls then go by name.
+    handle: Option<ExternHandle>,
+}
+
+/// An exported function of one instance, looked up once with [`Instance::func`] and called
+/// with [`Instance::call_func`], which skips the lookup by name that [`Instance::call`] does.
+#[derive(Clone, Debug)]
+pub struct Func {
+    instance: u64,
+    index: usize,
+    name: String,
+    ty: FuncType,
+}
+
+impl Func {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn ty(&self) -> &FuncType {
+        &self.ty
+    }
+}
+
+/// Tells instances apart, so that a `Func` of one is refused by another.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
+
+/// What the last call measured; the rest of [`CallStats`] is read when asked for.
+#[derive(Default)]
+struct LastCall {
+    fuel_consumed: Option<u64>,
+    wall: Duration,
+    host_calls: u64,
+}
+
 pub struct Instance {
     store: Box<dyn Store>,
     id: InstanceId,
@@ -35,7 +78,10 @@ pub struct Instance {
     metered: bool,
     interrupt: Arc<InterruptState>,
     host_calls: Arc<AtomicU64>,
-    last: CallStats,
+    serial: u64,
+    funcs: Vec<Export>,
+    by_name: HashMap<String, usize>,
+    last: LastCall,
 }
 
 impl Instance {
@@ -51,6 +97,7 @@ impl Instance {
             &runtime.funcs,
             runtime.unknown_imports,
             &host_calls,
+            &interrupt_for_host(interrupt.clone()),
         )?;
         for import in ours {
             let func = match import.name.as_str() {
@@ -73,6 +120,12 @@ impl Instance {
         let id = store.instantiate(prepared.compiled.as_ref(), &imports);
         interrupt.set_deadline(None);
         let id = id?;
+        let funcs = func_exports(store.as_mut(), id);
+        let by_name = funcs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i))
+            .collect();
         let mut instance = Instance {
             store,
             id,
@@ -81,15 +134,18 @@ impl Instance {
             metered: prepared.metered,
             interrupt,
             host_calls,
-            last: CallStats::default(),
+            serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
+            funcs,
+            by_name,
+            last: LastCall::default(),
         };
         if let Some(fuel) = runtime.limits.fuel.filter(|_| prepared.metered) {
             instance.set_fuel(fuel)?;
         }
         // Metering moves the start function out of the start section, so that it runs after
         // the fuel is set; it still runs before anything else, as the spec orders.
-        if instance.store.func_type(id, START_EXPORT).is_some() {
-            instance.call_internal(START_EXPORT, &[])?;
+        if let Some(&start) = instance.by_name.get(START_EXPORT) {
+            instance.call_internal(start, &[])?;
         }
         Ok(instance)
     }
@@ -107,7 +163,31 @@ impl Instance {
         if name.starts_with("__wasmux_") {
             return None;
         }
-        self.store.func_type(self.id, name)
+        self.by_name.get(name).map(|&i| self.funcs[i].ty.clone())
+    }
+
+    /// Looks up an exported function once, for repeated calls with [`Instance::call_func`].
+    pub fn func(&self, name: &str) -> Result<Func, Error> {
+        match self.by_name.get(name) {
+            Some(&index) if !name.starts_with("__wasmux_") => Ok(Func {
+                instance: self.serial,
+                index,
+                name: name.to_string(),
+                ty: self.funcs[index].ty.clone(),
+            }),
+            _ => Err(self.unknown_export(name)),
+        }
+    }
+
+    /// Calls a function looked up with [`Instance::func`], after checking the arguments.
+    pub fn call_func(&mut self, func: &Func, args: &[Val]) -> Result<Vec<Val>, Error> {
+        if func.instance != self.serial {
+            return Err(Error::ForeignFunc {
+                name: func.name.clone(),
+            });
+        }
+        check_args(&func.name, &func.ty, args)?;
+        self.call_internal(func.index, args)
     }
 
     pub fn cancel_handle(&self) -> CancelHandle {
@@ -119,7 +199,8 @@ impl Instance {
         if !self.metered {
             return None;
         }
-        match self.store.call(self.id, FUEL_GET_EXPORT, &[]) {
+        let get = *self.by_name.get(FUEL_GET_EXPORT)?;
+        match self.call_export(get, &[]) {
             Ok(v) => match v.as_slice() {
                 [Val::I64(left)] => Some(*left as u64),
                 _ => None,
@@ -136,9 +217,10 @@ impl Instance {
             ));
         }
         let fuel = fuel.min(i64::MAX as u64) as i64;
-        self.store
-            .call(self.id, FUEL_SET_EXPORT, &[Val::I64(fuel)])
-            .map(|_| ())
+        let set = self.by_name.get(FUEL_SET_EXPORT).copied().ok_or_else(|| {
+            Error::Limit("the instrumented module lacks its fuel accessors".into())
+        })?;
+        self.call_export(set, &[Val::I64(fuel)]).map(|_| ())
     }
 
     /// How often the guest has reached an interrupt check so far.
@@ -146,8 +228,16 @@ impl Instance {
         self.interrupt.checks()
     }
 
-    pub fn last_call_stats(&self) -> &CallStats {
-        &self.last
+    /// What the last call cost. The memory size is read now: memory cannot shrink and does
+    /// not change between calls, so it is the peak the call reached.
+    pub fn last_call_stats(&mut self) -> CallStats {
+        CallStats {
+            engine: self.engine.clone(),
+            fuel_consumed: self.last.fuel_consumed,
+            wall_us: self.last.wall.as_micros() as u64,
+            peak_memory_bytes: self.store.memory_size(self.id).unwrap_or(0),
+            host_calls: self.last.host_calls,
+        }
     }
 
     fn unknown_export(&self, func: &str) -> Error {
@@ -164,32 +254,43 @@ impl Instance {
 
     /// Calls an exported function after checking the arguments against its signature.
     pub fn call(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
-        let ty = self
-            .func_type(func)
-            .ok_or_else(|| self.unknown_export(func))?;
-        check_args(func, &ty, args)?;
-        self.call_internal(func, args)
+        let index = match self.by_name.get(func) {
+            Some(&i) if !func.starts_with("__wasmux_") => i,
+            _ => return Err(self.unknown_export(func)),
+        };
+        check_args(func, &self.funcs[index].ty, args)?;
+        self.call_internal(index, args)
+    }
+
+    /// Calls an export through its handle where the engine gave one.
+    fn call_export(&mut self, index: usize, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let export = &self.funcs[index];
+        match export.handle {
+            Some(handle) => self.store.call_handle(handle, args),
+            None => self.store.call(self.id, &export.name, args),
+        }
     }
 
     /// A call with limits and statistics, but no argument checks and no hiding of wasmux's own
     /// exports.
-    fn call_internal(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+    fn call_internal(&mut self, func: usize, args: &[Val]) -> Result<Vec<Val>, Error> {
         let fuel_before = self.fuel_remaining();
         let calls_before = self.host_calls.load(Ordering::Relaxed);
         let started = Instant::now();
-        self.interrupt
-            .set_deadline(self.timeout.map(|t| started + t));
-        let result = self.store.call(self.id, func, args);
-        self.interrupt.set_deadline(None);
+        if let Some(timeout) = self.timeout {
+            self.interrupt.set_deadline(Some(started + timeout));
+        }
+        let result = self.call_export(func, args);
+        if self.timeout.is_some() {
+            self.interrupt.set_deadline(None);
+        }
         let wall = started.elapsed();
         let fuel_after = self.fuel_remaining();
-        self.last = CallStats {
-            engine: self.engine.clone(),
+        self.last = LastCall {
             fuel_consumed: fuel_before
                 .zip(fuel_after)
                 .map(|(b, a)| b.saturating_sub(a)),
-            wall_us: wall.as_micros() as u64,
-            peak_memory_bytes: self.store.memory_size(self.id).unwrap_or(0),
+            wall,
             host_calls: self.host_calls.load(Ordering::Relaxed) - calls_before,
         };
         result
@@ -217,6 +318,22 @@ impl Instance {
             .collect::<Result<Vec<_>, _>>()?;
         self.call(func, &vals)
     }
+}
+
+/// Every function export with its type and, where the engine has them, a handle to call it by.
+fn func_exports(store: &mut dyn Store, id: InstanceId) -> Vec<Export> {
+    let funcs: Vec<_> = store
+        .exports(id)
+        .into_iter()
+        .filter_map(|e| Some((e.name, e.func?)))
+        .collect();
+    funcs
+        .into_iter()
+        .map(|(name, ty)| {
+            let handle = store.export(id, &name);
+            Export { name, ty, handle }
+        })
+        .collect()
 }
 
 fn check_count(func: &str, ty: &FuncType, given: usize) -> Result<(), Error> {

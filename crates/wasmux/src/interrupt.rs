@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use wasmux_core::{FuncType, HostError, HostFunc, Trap};
+use wasmux_core::{FuncType, HostError, HostFunc, Interrupt, Trap};
 
 /// Shared between an instance, its check function, and any number of cancel handles.
 #[derive(Debug, Default)]
@@ -55,6 +55,11 @@ impl CancelHandle {
 /// The host function behind `wasmux_rt.check`.
 pub(crate) fn check_func(state: Arc<InterruptState>) -> HostFunc {
     HostFunc::new(FuncType::default(), move |_, _, _| state.check())
+}
+
+/// The same check, for host functions that block (see `Caller::interrupt`).
+pub(crate) fn interrupt_for_host(state: Arc<InterruptState>) -> Interrupt {
+    Interrupt::new(move || state.check())
 }
 
 /// The host function behind `wasmux_rt.out_of_fuel`.

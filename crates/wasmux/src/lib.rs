@@ -20,7 +20,7 @@ pub mod wast;
 
 pub use engines::{all_engines, engine, engine_names};
 pub use imports::UnknownImports;
-pub use instance::{CallStats, Instance};
+pub use instance::{CallStats, Func, Instance};
 pub use interrupt::CancelHandle;
 pub use module::Module;
 pub use prepare::prepare;

@@ -34,6 +34,40 @@ fn the_same_execution_consumes_the_same_fuel_on_every_engine() {
     );
 }
 
+/// A callee that loops `n` times, then throws; the caller catches. What the callee burned
+/// before throwing must stay spent after the catch.
+const CAUGHT: &str = r#"(module
+  (tag $t)
+  (func $work (param $n i32) (local $i i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (throw $t))
+  (func (export "catching") (param $n i32) (result i32)
+    (block $caught
+      (try_table (catch $t $caught) (call $work (local.get $n))))
+    (i32.const 1)))"#;
+
+#[test]
+fn fuel_spent_before_a_caught_exception_stays_spent() {
+    for engine in engines() {
+        let info = wasmux::engine(&engine).unwrap().info().clone();
+        if !info.caps.exceptions {
+            continue;
+        }
+        let mut inst = instance(&engine, CAUGHT, fuel(10_000_000));
+        let mut used = |n| {
+            inst.call("catching", &[Val::I32(n)]).unwrap();
+            inst.last_call_stats().fuel_consumed.unwrap()
+        };
+        let (none, many) = (used(0), used(1000));
+        // Each iteration costs 9 (see the cost table); anything less means a refund.
+        assert!(many - none >= 9000, "{engine}: {none} then {many}");
+    }
+}
+
 #[test]
 fn fuel_scales_with_work_and_accumulates_across_calls() {
     for engine in engines() {

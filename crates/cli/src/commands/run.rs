@@ -88,7 +88,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     };
     let result = instance.call_with_strings(&func, params);
     if args.stats {
-        eprintln!("{}", serde_json::to_string(instance.last_call_stats())?);
+        eprintln!("{}", serde_json::to_string(&instance.last_call_stats())?);
     }
     for value in result? {
         println!("{value}");

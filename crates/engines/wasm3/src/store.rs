@@ -428,6 +428,18 @@ impl Store for Wasm3Store {
         self.call_index(instance.0 as usize, index, func, args)
     }
 
+    fn call_handle(&mut self, func: ExternHandle, args: &[Val]) -> Result<Vec<Val>, Error> {
+        match self.externs.get(func.0 as usize) {
+            Some(&Extern::Func { instance, index }) => {
+                self.call_index(instance, index, "(exported function)", args)
+            }
+            _ => Err(Error::engine(
+                "wasm3",
+                format!("handle {} is not a function of this store", func.0),
+            )),
+        }
+    }
+
     fn exports(&self, instance: InstanceId) -> Vec<ExportType> {
         self.instance(instance)
             .map(|i| i.info.export_types())

@@ -2,7 +2,7 @@
 
 use wasmer::{imports, Instance, Module, Store, TypedFunction};
 
-/// One exported `(i64) -> i64` function, compiled by Singlepass.
+/// One exported `(i64) -> i64` function, compiled by Singlepass (or LLVM).
 pub struct Baseline {
     store: Store,
     func: TypedFunction<i64, i64>,
@@ -12,6 +12,17 @@ impl Baseline {
     /// Panics on a bad module: benchmark set-up, not a user path.
     pub fn new(wasm: &[u8], func: &str) -> Self {
         let engine = wasmer::sys::EngineBuilder::new(wasmer::sys::Singlepass::new()).engine();
+        Self::with_engine(engine.into(), wasm, func)
+    }
+
+    /// The same, compiled by LLVM (the `wasmer:llvm` variant).
+    #[cfg(feature = "llvm")]
+    pub fn llvm(wasm: &[u8], func: &str) -> Self {
+        let engine = wasmer::sys::EngineBuilder::new(wasmer::sys::LLVM::new()).engine();
+        Self::with_engine(engine.into(), wasm, func)
+    }
+
+    fn with_engine(engine: wasmer::Engine, wasm: &[u8], func: &str) -> Self {
         let mut store = Store::new(engine);
         let module = Module::new(&store, wasm).expect("benchmark module compiles");
         let instance = Instance::new(&mut store, &module, &imports! {})

@@ -98,6 +98,22 @@ impl WasmerStore {
             Err(Error::UnresolvedImports(missing))
         }
     }
+
+    fn call_func(&mut self, function: &wasmer::Function, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let params = args
+            .iter()
+            .map(|v| to_value(&mut self.store, v))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| self.unsupported("passing a non-null funcref from the host"))?;
+        let results = function
+            .call(&mut self.store, &params)
+            .map_err(|e| runtime_error(&self.engine_name, e))?;
+        results
+            .iter()
+            .map(|v| from_value(&self.store, v))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| self.unsupported("returning exception references to the host"))
+    }
 }
 
 impl Store for WasmerStore {
@@ -143,19 +159,20 @@ impl Store for WasmerStore {
             });
         };
         let function = function.clone();
-        let params = args
-            .iter()
-            .map(|v| to_value(&mut self.store, v))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| self.unsupported("passing a non-null funcref from the host"))?;
-        let results = function
-            .call(&mut self.store, &params)
-            .map_err(|e| runtime_error(&self.engine_name, e))?;
-        results
-            .iter()
-            .map(|v| from_value(&self.store, v))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| self.unsupported("returning exception references to the host"))
+        self.call_func(&function, args)
+    }
+
+    fn call_handle(&mut self, func: ExternHandle, args: &[Val]) -> Result<Vec<Val>, Error> {
+        match self.externs.get(func.0 as usize) {
+            Some(Extern::Function(f)) => {
+                let f = f.clone();
+                self.call_func(&f, args)
+            }
+            _ => Err(Error::engine(
+                &self.engine_name,
+                format!("handle {} is not a function of this store", func.0),
+            )),
+        }
     }
 
     fn exports(&self, id: InstanceId) -> Vec<ExportType> {

@@ -82,6 +82,22 @@ impl WasmiStore {
                 .get_memory(&self.store, first_memory(&rec.exports)?)
         })
     }
+
+    fn call_func(&mut self, f: wasmi::Func, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let ty = f.ty(&self.store);
+        let args = args
+            .iter()
+            .map(|a| to_wasmi(&mut self.store, a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out: Vec<wasmi::Val> = ty
+            .results()
+            .iter()
+            .map(|t| wasmi::Val::default_for_ty(*t))
+            .collect();
+        f.call(&mut self.store, &args, &mut out)
+            .map_err(from_call)?;
+        Ok(from_wasmi_all(&self.store, &out))
+    }
 }
 
 impl Store for WasmiStore {
@@ -126,19 +142,20 @@ impl Store for WasmiStore {
                     .collect(),
             });
         };
-        let ty = f.ty(&self.store);
-        let args = args
-            .iter()
-            .map(|a| to_wasmi(&mut self.store, a))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut out: Vec<wasmi::Val> = ty
-            .results()
-            .iter()
-            .map(|t| wasmi::Val::default_for_ty(*t))
-            .collect();
-        f.call(&mut self.store, &args, &mut out)
-            .map_err(from_call)?;
-        Ok(from_wasmi_all(&self.store, &out))
+        self.call_func(f, args)
+    }
+
+    fn call_handle(&mut self, func: ExternHandle, args: &[Val]) -> Result<Vec<Val>, Error> {
+        match self.externs.get(func.0 as usize) {
+            Some(Extern::Func(f)) => {
+                let f = *f;
+                self.call_func(f, args)
+            }
+            _ => Err(Error::engine(
+                ENGINE,
+                format!("handle {} is not a function of this store", func.0),
+            )),
+        }
     }
 
     fn exports(&self, instance: InstanceId) -> Vec<ExportType> {

@@ -9,9 +9,23 @@ pub struct Baseline {
 impl Baseline {
     /// Panics on a bad module: benchmark set-up, not a user path.
     pub fn new(wasm: &[u8], func: &str) -> Self {
-        let engine = wasmtime::Engine::default();
+        Self::metered(wasm, func, false, false)
+    }
+
+    /// With wasmtime's own fuel metering and/or epoch interruption switched on (effectively
+    /// unlimited), to compare their cost with wasmux's engine-neutral limits.
+    pub fn metered(wasm: &[u8], func: &str, fuel: bool, epochs: bool) -> Self {
+        let mut config = wasmtime::Config::new();
+        config.consume_fuel(fuel).epoch_interruption(epochs);
+        let engine = wasmtime::Engine::new(&config).expect("benchmark engine configuration");
         let module = wasmtime::Module::new(&engine, wasm).expect("benchmark module compiles");
         let mut store = wasmtime::Store::new(&engine, ());
+        if fuel {
+            store.set_fuel(u64::MAX / 2).expect("fuel is on");
+        }
+        if epochs {
+            store.set_epoch_deadline(u64::MAX / 2);
+        }
         let instance = wasmtime::Instance::new(&mut store, &module, &[])
             .expect("benchmark module instantiates");
         let func = instance

@@ -9,6 +9,7 @@ mod convert;
 mod engine;
 mod error;
 mod host;
+mod raw_call;
 mod store;
 mod variant;
 

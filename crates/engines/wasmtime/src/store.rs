@@ -4,6 +4,7 @@ use crate::convert::{func_type_from_wt, ref_type_to_wt, val_from_wt, val_to_wt, 
 use crate::engine::WasmtimeModule;
 use crate::error::{instantiation_error, run_error};
 use crate::host::host_func;
+use crate::raw_call::RawFunc;
 use crate::variant::Variant;
 use std::collections::HashMap;
 use wasmtime::{AsContextMut, Extern, ExternType, Mutability, Ref, RootScope};
@@ -26,6 +27,8 @@ pub(crate) struct WasmtimeStore {
     externs: Vec<Extern>,
     /// Handles already given out for an export, so asking twice does not grow `externs`.
     exported: HashMap<(u32, String), ExternHandle>,
+    /// By handle: the fast call path of exported functions with numeric signatures.
+    raw_funcs: Vec<Option<RawFunc>>,
 }
 
 impl WasmtimeStore {
@@ -36,6 +39,7 @@ impl WasmtimeStore {
             instances: Vec::new(),
             externs: Vec::new(),
             exported: HashMap::new(),
+            raw_funcs: Vec::new(),
         }
     }
 
@@ -107,6 +111,39 @@ impl WasmtimeStore {
             Err(Error::UnresolvedImports(missing))
         }
     }
+
+    fn call_func(&mut self, f: wasmtime::Func, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let name = self.name();
+        let mut scope = RootScope::new(&mut self.store);
+        let params = args
+            .iter()
+            .map(|a| val_to_wt(&mut scope, a))
+            .collect::<Result<Vec<_>, _>>();
+        let params = match params {
+            Ok(p) => p,
+            Err(what) => {
+                return Err(Error::Unsupported {
+                    engine: name.to_string(),
+                    what,
+                })
+            }
+        };
+        let mut results = vec![wasmtime::Val::I32(0); f.ty(&scope).results().len()];
+        if let Err(e) = f.call(&mut scope, &params, &mut results) {
+            let err = run_error(name, &e);
+            drop(scope);
+            self.clear_exception();
+            return Err(err);
+        }
+        results
+            .iter()
+            .map(|r| val_from_wt(&scope, r))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|what| Error::Unsupported {
+                engine: name.to_string(),
+                what,
+            })
+    }
 }
 
 /// The memory export host functions and `memory_size` look at: `memory`, else the first.
@@ -168,36 +205,29 @@ impl Store for WasmtimeStore {
                 available,
             });
         };
-        let name = self.name();
-        let mut scope = RootScope::new(&mut self.store);
-        let params = args
-            .iter()
-            .map(|a| val_to_wt(&mut scope, a))
-            .collect::<Result<Vec<_>, _>>();
-        let params = match params {
-            Ok(p) => p,
-            Err(what) => {
-                return Err(Error::Unsupported {
-                    engine: name.to_string(),
-                    what,
-                })
+        self.call_func(f, args)
+    }
+
+    fn call_handle(&mut self, func: ExternHandle, args: &[Val]) -> Result<Vec<Val>, Error> {
+        if let Some(Some(raw)) = self.raw_funcs.get(func.0 as usize) {
+            if let Some(outcome) = raw.call(&mut self.store, args) {
+                return outcome.map_err(|e| {
+                    let err = run_error(self.variant.name(), &e);
+                    self.clear_exception();
+                    err
+                });
             }
-        };
-        let mut results = vec![wasmtime::Val::I32(0); f.ty(&scope).results().len()];
-        if let Err(e) = f.call(&mut scope, &params, &mut results) {
-            let err = run_error(name, &e);
-            drop(scope);
-            self.clear_exception();
-            return Err(err);
         }
-        results
-            .iter()
-            .map(|r| val_from_wt(&scope, r))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|what| Error::Unsupported {
-                engine: name.to_string(),
-                what,
-            })
+        match self.externs.get(func.0 as usize) {
+            Some(Extern::Func(f)) => {
+                let f = *f;
+                self.call_func(f, args)
+            }
+            _ => Err(Error::engine(
+                self.name(),
+                format!("handle {} is not a function of this store", func.0),
+            )),
+        }
     }
 
     fn exports(&self, instance: InstanceId) -> Vec<ExportType> {
@@ -230,7 +260,15 @@ impl Store for WasmtimeStore {
         }
         let inst = self.instance(instance).ok()?.instance;
         let e = inst.get_export(&mut self.store, name)?;
+        let raw = match &e {
+            Extern::Func(f) => RawFunc::new(*f, &f.ty(&self.store)),
+            _ => None,
+        };
         let h = self.add_extern(e);
+        if self.raw_funcs.len() <= h.0 as usize {
+            self.raw_funcs.resize_with(h.0 as usize + 1, || None);
+        }
+        self.raw_funcs[h.0 as usize] = raw;
         self.exported.insert(key, h);
         Some(h)
     }
