@@ -22,12 +22,16 @@ pub enum Trap {
     Timeout,
     Interrupted,
     UnalignedAtomic,
+    /// A GC array access past the array's length.
+    ArrayOutOfBounds,
+    /// A GC reference cast (`ref.cast`) to a type the value does not have.
+    CastFailure,
     /// A host function returned an error.
     HostError,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 14] = [
+    pub const ALL: [Trap; 16] = [
         Trap::Unreachable,
         Trap::MemoryOutOfBounds,
         Trap::DivideByZero,
@@ -41,6 +45,8 @@ impl Trap {
         Trap::Timeout,
         Trap::Interrupted,
         Trap::UnalignedAtomic,
+        Trap::ArrayOutOfBounds,
+        Trap::CastFailure,
         Trap::HostError,
     ];
 
@@ -59,6 +65,8 @@ impl Trap {
             Trap::Timeout => "timeout",
             Trap::Interrupted => "interrupted",
             Trap::UnalignedAtomic => "unaligned atomic",
+            Trap::ArrayOutOfBounds => "array out of bounds",
+            Trap::CastFailure => "cast failure",
             Trap::HostError => "host error",
         }
     }

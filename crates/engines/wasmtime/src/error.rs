@@ -22,9 +22,10 @@ fn trap_kind(trap: wasmtime::Trap) -> (Trap, bool) {
         W::HeapMisaligned => (Trap::UnalignedAtomic, false),
         W::OutOfFuel => (Trap::OutOfFuel, false),
         W::Interrupt => (Trap::Interrupted, false),
-        // GC accesses have no kind of their own in wasmux; these are the nearest.
-        W::ArrayOutOfBounds | W::AllocationTooLarge => (Trap::MemoryOutOfBounds, true),
-        W::CastFailure => (Trap::IndirectCallTypeMismatch, true),
+        W::ArrayOutOfBounds => (Trap::ArrayOutOfBounds, false),
+        W::CastFailure => (Trap::CastFailure, false),
+        // A GC allocation over the heap's limit: the nearest kind is running out of memory.
+        W::AllocationTooLarge => (Trap::MemoryOutOfBounds, true),
         W::AtomicWaitNonSharedMemory => (Trap::UnalignedAtomic, true),
         _ => (Trap::Unreachable, true),
     }

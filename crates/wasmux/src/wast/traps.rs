@@ -2,8 +2,8 @@
 
 use wasmux_core::Trap;
 
-/// The trap kind a spec message stands for, or `None` when wasmux has no kind for it (GC casts
-/// and array bounds, for example), which makes the directive fail with that said.
+/// The trap kind a spec message stands for, or `None` when wasmux has no kind for it, which
+/// makes the directive fail with that said.
 pub(crate) fn expected_trap(message: &str) -> Option<Trap> {
     // Prefix matching: the reference interpreter appends detail (`uninitialized element 2`).
     const TABLE: &[(&str, Trap)] = &[
@@ -27,6 +27,8 @@ pub(crate) fn expected_trap(message: &str) -> Option<Trap> {
         ("null", Trap::NullReference),
         ("call stack exhausted", Trap::StackOverflow),
         ("unaligned atomic", Trap::UnalignedAtomic),
+        ("out of bounds array access", Trap::ArrayOutOfBounds),
+        ("cast failure", Trap::CastFailure),
     ];
     TABLE
         .iter()
@@ -52,6 +54,7 @@ mod tests {
             expected_trap("call stack exhausted"),
             Some(Trap::StackOverflow)
         );
-        assert_eq!(expected_trap("cast failure"), None);
+        assert_eq!(expected_trap("cast failure"), Some(Trap::CastFailure));
+        assert_eq!(expected_trap("no such trap"), None);
     }
 }
