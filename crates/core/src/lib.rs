@@ -17,5 +17,5 @@ pub use error::{Error, Trap};
 pub use host::{Caller, HostError, HostFunc, HostFuncImpl, Interrupt};
 pub use limits::{parse_duration, parse_size, Limits};
 pub use types::{
-    ExportKind, ExportType, FuncType, GlobalType, MemoryType, TableType, Val, ValType,
+    AnyRef, ExportKind, ExportType, FuncType, GlobalType, MemoryType, TableType, Val, ValType,
 };

@@ -13,6 +13,9 @@ pub enum ValType {
     V128,
     FuncRef,
     ExternRef,
+    /// A reference in the GC proposal's internal hierarchy (`anyref`, `eqref`, `i31ref`,
+    /// `structref`, `arrayref` and typed references to structs and arrays).
+    AnyRef,
 }
 
 impl fmt::Display for ValType {
@@ -25,6 +28,7 @@ impl fmt::Display for ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::AnyRef => "anyref",
         })
     }
 }
@@ -43,6 +47,22 @@ pub enum Val {
     FuncRef(Option<u32>),
     /// A host reference carrying a host-chosen number.
     ExternRef(Option<u32>),
+    /// A GC reference: what the host can observe of it, not the object itself.
+    AnyRef(Option<AnyRef>),
+}
+
+/// A non-null GC reference as the host sees it. Struct and array contents stay in the guest:
+/// like function references, they can be observed but not forged by the host. A 31-bit integer
+/// (`i31ref`) is a plain value and can be passed in both directions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AnyRef {
+    /// The low 31 bits are the value (read back unsigned).
+    I31(u32),
+    Struct,
+    Array,
+    /// Any other internal reference, such as an external reference converted with
+    /// `any.convert_extern`.
+    Other,
 }
 
 impl Val {
@@ -55,6 +75,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::AnyRef(_) => ValType::AnyRef,
         }
     }
 
@@ -68,6 +89,7 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::AnyRef => Val::AnyRef(None),
         }
     }
 
@@ -106,6 +128,15 @@ impl Val {
             ValType::V128 => parse_int(text)
                 .map(|v| Val::V128(v as u128))
                 .ok_or_else(|| bad("v128 (give it as one integer)")),
+            ValType::AnyRef => match text {
+                "null" => Ok(Val::AnyRef(None)),
+                _ => text
+                    .strip_prefix("i31:")
+                    .and_then(parse_int)
+                    .filter(|v| (0..1 << 31).contains(v))
+                    .map(|v| Val::AnyRef(Some(AnyRef::I31(v as u32))))
+                    .ok_or_else(|| bad("anyref (`null` or `i31:N` with 0 <= N < 2^31)")),
+            },
             ValType::FuncRef | ValType::ExternRef => {
                 if text == "null" {
                     Ok(Val::default_for(ty))
@@ -145,7 +176,11 @@ impl fmt::Display for Val {
             Val::F32(b) => write!(f, "{}", f32::from_bits(*b)),
             Val::F64(b) => write!(f, "{}", f64::from_bits(*b)),
             Val::V128(v) => write!(f, "0x{v:032x}"),
-            Val::FuncRef(None) | Val::ExternRef(None) => f.write_str("null"),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) => f.write_str("null"),
+            Val::AnyRef(Some(AnyRef::I31(v))) => write!(f, "i31({v})"),
+            Val::AnyRef(Some(AnyRef::Struct)) => f.write_str("structref"),
+            Val::AnyRef(Some(AnyRef::Array)) => f.write_str("arrayref"),
+            Val::AnyRef(Some(AnyRef::Other)) => f.write_str("anyref"),
             Val::FuncRef(Some(_)) => f.write_str("funcref"),
             Val::ExternRef(Some(v)) => write!(f, "externref({v})"),
         }

@@ -35,32 +35,43 @@ pub(crate) struct ModuleImport {
 
 /// The imports of a (validated) module, in order.
 pub(crate) fn module_imports(wasm: &[u8]) -> Result<Vec<ModuleImport>, Error> {
-    let mut types: Vec<FuncType> = Vec::new();
     let mut imports = Vec::new();
     let invalid = |e: wasmparser::BinaryReaderError| Error::InvalidModule {
         file: "<module>".into(),
         offset: e.offset(),
         message: e.message().to_string(),
     };
+    let mut groups = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
         match payload.map_err(invalid)? {
             wasmparser::Payload::TypeSection(reader) => {
-                // Non-function types still take an index, so keep a placeholder for them.
                 for group in reader {
-                    for sub in group.map_err(invalid)?.into_types() {
-                        types.push(match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => func_type(f),
-                            _ => FuncType::default(),
-                        });
-                    }
+                    groups.push(group.map_err(invalid)?);
                 }
             }
             wasmparser::Payload::ImportSection(reader) => {
+                // Every type takes an index; a reference to a non-function type is a GC
+                // reference.
+                let subs: Vec<_> = groups.iter().flat_map(|g| g.types()).collect();
+                let types: Vec<Option<&wasmparser::FuncType>> = subs
+                    .iter()
+                    .map(|sub| match &sub.composite_type.inner {
+                        wasmparser::CompositeInnerType::Func(f) => Some(f),
+                        _ => None,
+                    })
+                    .collect();
                 for import in reader.into_imports() {
                     let import = import.map_err(invalid)?;
                     let kind = match import.ty {
                         wasmparser::TypeRef::Func(i) | wasmparser::TypeRef::FuncExact(i) => {
-                            ImportKind::Func(types.get(i as usize).cloned().unwrap_or_default())
+                            ImportKind::Func(
+                                types
+                                    .get(i as usize)
+                                    .copied()
+                                    .flatten()
+                                    .map(|f| func_type(f, &types))
+                                    .unwrap_or_default(),
+                            )
                         }
                         wasmparser::TypeRef::Memory(_) => ImportKind::Other("memory"),
                         wasmparser::TypeRef::Table(_) => ImportKind::Other("table"),
@@ -81,22 +92,40 @@ pub(crate) fn module_imports(wasm: &[u8]) -> Result<Vec<ModuleImport>, Error> {
     Ok(imports)
 }
 
-fn func_type(ty: &wasmparser::FuncType) -> FuncType {
+fn func_type(ty: &wasmparser::FuncType, types: &[Option<&wasmparser::FuncType>]) -> FuncType {
     FuncType::new(
-        ty.params().iter().map(val_type),
-        ty.results().iter().map(val_type),
+        ty.params().iter().map(|t| val_type(t, types)),
+        ty.results().iter().map(|t| val_type(t, types)),
     )
 }
 
-fn val_type(ty: &wasmparser::ValType) -> ValType {
+/// A reference is typed by the top of its hierarchy: function, external, or internal (GC).
+fn val_type(ty: &wasmparser::ValType, types: &[Option<&wasmparser::FuncType>]) -> ValType {
+    use wasmparser::{AbstractHeapType as A, HeapType as H};
     match ty {
         wasmparser::ValType::I32 => ValType::I32,
         wasmparser::ValType::I64 => ValType::I64,
         wasmparser::ValType::F32 => ValType::F32,
         wasmparser::ValType::F64 => ValType::F64,
         wasmparser::ValType::V128 => ValType::V128,
-        wasmparser::ValType::Ref(r) if r.is_func_ref() => ValType::FuncRef,
-        wasmparser::ValType::Ref(_) => ValType::ExternRef,
+        wasmparser::ValType::Ref(r) => match r.heap_type() {
+            H::Abstract { ty, .. } => match ty {
+                A::Func | A::NoFunc => ValType::FuncRef,
+                A::Any | A::Eq | A::I31 | A::Struct | A::Array | A::None => ValType::AnyRef,
+                _ => ValType::ExternRef,
+            },
+            H::Concrete(i) | H::Exact(i) => {
+                let is_func = i
+                    .as_module_index()
+                    .and_then(|i| types.get(i as usize).copied().flatten())
+                    .is_some();
+                if is_func {
+                    ValType::FuncRef
+                } else {
+                    ValType::AnyRef
+                }
+            }
+        },
     }
 }
 

@@ -3,8 +3,9 @@
 use wasmer::{AsStoreMut, AsStoreRef, ExternRef, FunctionType, Type, Value};
 use wasmux_core::{FuncType, Val, ValType};
 
-pub fn val_type(ty: ValType) -> Type {
-    match ty {
+/// `None` for GC references, which wasmer 7.4 does not implement.
+pub fn val_type(ty: ValType) -> Option<Type> {
+    Some(match ty {
         ValType::I32 => Type::I32,
         ValType::I64 => Type::I64,
         ValType::F32 => Type::F32,
@@ -12,7 +13,8 @@ pub fn val_type(ty: ValType) -> Type {
         ValType::V128 => Type::V128,
         ValType::FuncRef => Type::FuncRef,
         ValType::ExternRef => Type::ExternRef,
-    }
+        ValType::AnyRef => return None,
+    })
 }
 
 /// `None` for types wasmux has no name for (exception references).
@@ -29,9 +31,9 @@ pub fn from_type(ty: Type) -> Option<ValType> {
     })
 }
 
-pub fn func_type(ty: &FuncType) -> FunctionType {
-    let list = |v: &[ValType]| v.iter().map(|t| val_type(*t)).collect::<Vec<_>>();
-    FunctionType::new(list(&ty.params), list(&ty.results))
+pub fn func_type(ty: &FuncType) -> Option<FunctionType> {
+    let list = |v: &[ValType]| v.iter().map(|t| val_type(*t)).collect::<Option<Vec<_>>>();
+    Some(FunctionType::new(list(&ty.params)?, list(&ty.results)?))
 }
 
 pub fn from_func_type(ty: &FunctionType) -> Option<FuncType> {
@@ -42,7 +44,8 @@ pub fn from_func_type(ty: &FunctionType) -> Option<FuncType> {
     })
 }
 
-/// Why a value cannot be handed to wasmer.
+/// Why a value cannot be handed to wasmer: a non-null function reference (identities are not
+/// shared), or a GC reference (wasmer has no GC).
 pub struct ForgedFuncRef;
 
 /// A neutral value as a wasmer value. Non-null function references cannot be made from the
@@ -58,6 +61,7 @@ pub fn to_value(store: &mut impl AsStoreMut, v: &Val) -> Result<Value, ForgedFun
         Val::FuncRef(Some(_)) => return Err(ForgedFuncRef),
         Val::ExternRef(None) => Value::ExternRef(None),
         Val::ExternRef(Some(n)) => Value::ExternRef(Some(ExternRef::new(store, n))),
+        Val::AnyRef(_) => return Err(ForgedFuncRef),
     })
 }
 

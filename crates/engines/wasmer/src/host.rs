@@ -12,15 +12,21 @@ pub struct HostEnv {
     pub memory: Option<Memory>,
 }
 
+/// `None` when the function's type has values wasmer cannot carry (GC references).
 pub fn host_function(
     store: &mut impl AsStoreMut,
     env: &FunctionEnv<HostEnv>,
     func: HostFunc,
-) -> Function {
-    let ty = func_type(&func.ty);
-    Function::new_with_env(store, env, ty, move |mut env, args| {
-        call_host(&func, &mut env, args).map_err(|e| RuntimeError::user(Box::new(e)))
-    })
+) -> Option<Function> {
+    let ty = func_type(&func.ty)?;
+    Some(Function::new_with_env(
+        store,
+        env,
+        ty,
+        move |mut env, args| {
+            call_host(&func, &mut env, args).map_err(|e| RuntimeError::user(Box::new(e)))
+        },
+    ))
 }
 
 fn call_host(

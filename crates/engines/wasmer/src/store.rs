@@ -77,7 +77,13 @@ impl WasmerStore {
                 .find(|i| i.module == wanted.module() && i.name == wanted.name());
             match found.map(|i| &i.value) {
                 Some(ImportValue::Func(f)) => {
-                    externs.push(host_function(&mut self.store, env, f.clone()).into())
+                    let Some(func) = host_function(&mut self.store, env, f.clone()) else {
+                        return Err(self.unsupported(format!(
+                            "host functions of type {} (GC references)",
+                            f.ty
+                        )));
+                    };
+                    externs.push(func.into())
                 }
                 Some(ImportValue::Extern(h)) => match self.externs.get(h.0 as usize) {
                     Some(ext) => externs.push(ext.clone()),
@@ -257,8 +263,10 @@ impl Store for WasmerStore {
         };
         let limit =
             |n: u64| u32::try_from(n).map_err(|_| Error::Limit(format!("a table of {n} elements")));
+        let element = val_type(ty.element)
+            .ok_or_else(|| self.unsupported(format!("tables of {}", ty.element)))?;
         let wasmer_ty = wasmer::TableType::new(
-            val_type(ty.element),
+            element,
             limit(ty.minimum)?,
             ty.maximum.map(limit).transpose()?,
         );

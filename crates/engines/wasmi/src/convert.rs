@@ -4,8 +4,8 @@ use crate::error::ENGINE;
 use wasmi::{AsContext, AsContextMut, ExternRef, Nullable, RefType, StoreContext, F32, F64, V128};
 use wasmux_core::{Error, FuncType, Val, ValType};
 
-pub fn val_type(ty: ValType) -> wasmi::ValType {
-    match ty {
+pub fn val_type(ty: ValType) -> Result<wasmi::ValType, Error> {
+    Ok(match ty {
         ValType::I32 => wasmi::ValType::I32,
         ValType::I64 => wasmi::ValType::I64,
         ValType::F32 => wasmi::ValType::F32,
@@ -13,6 +13,14 @@ pub fn val_type(ty: ValType) -> wasmi::ValType {
         ValType::V128 => wasmi::ValType::V128,
         ValType::FuncRef => wasmi::ValType::FuncRef,
         ValType::ExternRef => wasmi::ValType::ExternRef,
+        ValType::AnyRef => return Err(no_gc()),
+    })
+}
+
+fn no_gc() -> Error {
+    Error::Unsupported {
+        engine: ENGINE.into(),
+        what: "GC references (wasmi 2.0 lacks the GC proposal)".into(),
     }
 }
 
@@ -51,10 +59,17 @@ pub fn func_type(ty: &FuncType) -> Result<wasmi::FuncType, Error> {
             ),
         });
     }
-    Ok(wasmi::FuncType::new(
-        ty.params.iter().map(|t| val_type(*t)),
-        ty.results.iter().map(|t| val_type(*t)),
-    ))
+    let params = ty
+        .params
+        .iter()
+        .map(|t| val_type(*t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = ty
+        .results
+        .iter()
+        .map(|t| val_type(*t))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(wasmi::FuncType::new(params, results))
 }
 
 pub fn from_func_type(ty: &wasmi::FuncType) -> FuncType {
@@ -83,6 +98,7 @@ pub fn to_wasmi(ctx: impl AsContextMut, val: &Val) -> Result<wasmi::Val, Error> 
         }
         Val::ExternRef(None) => wasmi::Val::ExternRef(Nullable::Null),
         Val::ExternRef(Some(n)) => wasmi::Val::ExternRef(Nullable::Val(ExternRef::new(ctx, n))),
+        Val::AnyRef(_) => return Err(no_gc()),
     })
 }
 

@@ -1,7 +1,7 @@
 //! Translating values and types between wasmux and wasmtime.
 
-use wasmtime::{AsContext, AsContextMut, ExternRef, HeapType, RefType, V128};
-use wasmux_core::{FuncType, Val, ValType};
+use wasmtime::{AsContext, AsContextMut, ExternRef, HeapType, RefType, I31, V128};
+use wasmux_core::{AnyRef, FuncType, Val, ValType};
 
 pub(crate) fn val_type_to_wt(ty: ValType) -> wasmtime::ValType {
     match ty {
@@ -12,6 +12,7 @@ pub(crate) fn val_type_to_wt(ty: ValType) -> wasmtime::ValType {
         ValType::V128 => wasmtime::ValType::V128,
         ValType::FuncRef => wasmtime::ValType::FUNCREF,
         ValType::ExternRef => wasmtime::ValType::EXTERNREF,
+        ValType::AnyRef => wasmtime::ValType::ANYREF,
     }
 }
 
@@ -19,16 +20,19 @@ pub(crate) fn ref_type_to_wt(ty: ValType) -> Option<RefType> {
     match ty {
         ValType::FuncRef => Some(RefType::FUNCREF),
         ValType::ExternRef => Some(RefType::EXTERNREF),
+        ValType::AnyRef => Some(RefType::ANYREF),
         _ => None,
     }
 }
 
-/// The wasmux type of a wasmtime reference type: any function reference is a `funcref`, any
-/// external one an `externref`; the GC proposal's other hierarchies have no wasmux type.
+/// The wasmux type of a wasmtime reference type: a reference is typed by the top of its
+/// hierarchy (any function reference is a `funcref`, any struct or array one an `anyref`);
+/// exception references have no wasmux type.
 fn ref_type_from_wt(ty: &RefType) -> Option<ValType> {
     match ty.heap_type().top() {
         HeapType::Func => Some(ValType::FuncRef),
         HeapType::Extern => Some(ValType::ExternRef),
+        HeapType::Any => Some(ValType::AnyRef),
         _ => None,
     }
 }
@@ -83,6 +87,15 @@ pub(crate) fn val_to_wt(mut store: impl AsContextMut, v: &Val) -> Result<wasmtim
             let r = ExternRef::new(&mut store, n).map_err(|e| format!("{e:#}"))?;
             wasmtime::Val::ExternRef(Some(r))
         }
+        Val::AnyRef(None) => wasmtime::Val::AnyRef(None),
+        Val::AnyRef(Some(AnyRef::I31(n))) => wasmtime::Val::AnyRef(Some(
+            wasmtime::AnyRef::from_i31(&mut store, I31::wrapping_u32(n)),
+        )),
+        Val::AnyRef(Some(_)) => {
+            return Err(
+                "a non-null struct, array or other GC reference passed from the host".into(),
+            );
+        }
     })
 }
 
@@ -104,10 +117,30 @@ pub(crate) fn val_from_wt(store: impl AsContext, v: &wasmtime::Val) -> Result<Va
                 None => return Err("an externref the host did not create".to_string()),
             }
         }
+        wasmtime::Val::AnyRef(None) => Val::AnyRef(None),
+        wasmtime::Val::AnyRef(Some(r)) => Val::AnyRef(Some(any_ref_from_wt(&store, r)?)),
         other => {
             return Err(format!(
                 "a value of a type wasmux cannot represent ({other:?})"
             ))
         }
+    })
+}
+
+/// What the host may see of a non-null GC reference.
+fn any_ref_from_wt(
+    store: impl AsContext,
+    r: &wasmtime::Rooted<wasmtime::AnyRef>,
+) -> Result<AnyRef, String> {
+    let err = |e: wasmtime::Error| format!("{e:#}");
+    if let Some(i) = r.as_i31(&store).map_err(err)? {
+        return Ok(AnyRef::I31(i.get_u32()));
+    }
+    Ok(if r.is_struct(&store).map_err(err)? {
+        AnyRef::Struct
+    } else if r.is_array(&store).map_err(err)? {
+        AnyRef::Array
+    } else {
+        AnyRef::Other
     })
 }

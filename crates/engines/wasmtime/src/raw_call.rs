@@ -65,7 +65,7 @@ impl RawFunc {
                 Val::F64(bits) => ValRaw::f64(bits),
                 Val::V128(bits) => ValRaw::v128(bits),
                 // Excluded by the type check above: every parameter type is numeric.
-                Val::FuncRef(_) | Val::ExternRef(_) => return None,
+                Val::FuncRef(_) | Val::ExternRef(_) | Val::AnyRef(_) => return None,
             };
         }
         // SAFETY: `func` belongs to `store` (both come from the same adapter store); the slice

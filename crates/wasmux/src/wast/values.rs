@@ -1,6 +1,6 @@
 //! Script arguments turned into wasmux values, and results checked against script patterns.
 
-use wasmux_core::{Val, ValType};
+use wasmux_core::{AnyRef, Val, ValType};
 use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::token::{F32, F64};
 use wast::{WastArg, WastRet};
@@ -56,10 +56,16 @@ fn null_type(ht: &HeapType<'_>, param: ValType) -> Result<ValType, String> {
         HeapType::Abstract { ty, .. } => match ty {
             AbstractHeapType::Func | AbstractHeapType::NoFunc => Ok(ValType::FuncRef),
             AbstractHeapType::Extern | AbstractHeapType::NoExtern => Ok(ValType::ExternRef),
+            AbstractHeapType::Any
+            | AbstractHeapType::Eq
+            | AbstractHeapType::I31
+            | AbstractHeapType::Struct
+            | AbstractHeapType::Array
+            | AbstractHeapType::None => Ok(ValType::AnyRef),
             other => Err(format!("wasmux values cannot carry {other:?} references")),
         },
         HeapType::Concrete(_) | HeapType::Exact(_) => match param {
-            ValType::FuncRef | ValType::ExternRef => Ok(param),
+            ValType::FuncRef | ValType::ExternRef | ValType::AnyRef => Ok(param),
             _ => Err("a typed null reference for a non-reference parameter".into()),
         },
     }
@@ -103,7 +109,10 @@ fn matches(v: &Val, pattern: &WastRetCore<'_>) -> Result<bool, String> {
         (WastRetCore::F32(e), Val::F32(a)) => f32_matches(e, *a),
         (WastRetCore::F64(e), Val::F64(a)) => f64_matches(e, *a),
         (WastRetCore::V128(e), Val::V128(a)) => v128_matches(e, *a),
-        (WastRetCore::RefNull(ht), Val::FuncRef(None) | Val::ExternRef(None)) => match ht {
+        (
+            WastRetCore::RefNull(ht),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None),
+        ) => match ht {
             None => true,
             Some(ht) => null_type(ht, v.ty()).is_ok_and(|t| t == v.ty()),
         },
@@ -118,18 +127,17 @@ fn matches(v: &Val, pattern: &WastRetCore<'_>) -> Result<bool, String> {
             }
             any
         }
+        (WastRetCore::RefAny, Val::AnyRef(Some(_))) => true,
         (
-            WastRetCore::RefHost(_)
-            | WastRetCore::RefAny
-            | WastRetCore::RefEq
-            | WastRetCore::RefArray
-            | WastRetCore::RefStruct
-            | WastRetCore::RefI31
-            | WastRetCore::RefI31Shared,
-            _,
-        ) => {
+            WastRetCore::RefEq,
+            Val::AnyRef(Some(AnyRef::I31(_) | AnyRef::Struct | AnyRef::Array)),
+        ) => true,
+        (WastRetCore::RefI31, Val::AnyRef(Some(AnyRef::I31(_)))) => true,
+        (WastRetCore::RefStruct, Val::AnyRef(Some(AnyRef::Struct))) => true,
+        (WastRetCore::RefArray, Val::AnyRef(Some(AnyRef::Array))) => true,
+        (WastRetCore::RefHost(_) | WastRetCore::RefI31Shared, _) => {
             return Err(format!(
-                "wasmux values cannot carry GC references (expected {})",
+                "wasmux values cannot carry host anyrefs or shared references (expected {})",
                 describe(pattern)
             ))
         }
