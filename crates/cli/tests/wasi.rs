@@ -204,6 +204,40 @@ fn audit_level_all_records_every_call() {
 }
 
 #[test]
+fn audit_dash_writes_the_json_lines_to_stderr() {
+    let touch = guest("touch");
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("ro")).unwrap();
+    let out = wasmux_in(
+        dir.path(),
+        &[
+            "run",
+            "--dir",
+            "ro::/ro:ro",
+            "--audit",
+            "-",
+            &touch,
+            "/ro/a.txt",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "/ro/a.txt: errno 69\n");
+    let stderr = text(&out.stderr);
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(events.len(), 1, "{stderr}");
+    assert_eq!(events[0]["func"], "path_open", "{stderr}");
+    assert_eq!(events[0]["fd"], 3, "{stderr}");
+    assert!(events[0]["instance"].as_u64().is_some(), "{stderr}");
+    assert!(
+        !dir.path().join("-").exists(),
+        "\"-\" is not a file name here"
+    );
+}
+
+#[test]
 fn a_policy_file_grants_and_flags_add_and_override() {
     let touch = guest("touch");
     let hello = guest("hello");

@@ -8,6 +8,7 @@ use crate::stdio::{StdStream, Stdio};
 use crate::table::{DirEntry, Entry, Table};
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// How a preopened directory is mounted.
@@ -30,7 +31,11 @@ pub struct WasiCtx {
     pub(crate) live: Arc<Live>,
     pub(crate) audit: Option<AuditSink>,
     next_preopen: u32,
+    instance: u64,
 }
+
+/// The next context's [`WasiCtx::instance_id`]; numbers start at 1.
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 
 impl Default for WasiCtx {
     fn default() -> Self {
@@ -50,7 +55,14 @@ impl WasiCtx {
             live: Arc::default(),
             audit: None,
             next_preopen: 3,
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// This context's number, unique in the process; audit events carry it as `instance`.
+    /// Instances of one runtime share its context, and so its number.
+    pub fn instance_id(&self) -> u64 {
+        self.instance
     }
 
     /// The guest's argv, program name first.
@@ -142,7 +154,7 @@ impl WasiCtx {
         PolicyHandle(self.live.clone())
     }
 
-    /// Sends one event per WASI call to `sink`.
+    /// Sends one event per WASI call to `sink` (at its level: every call, or the refused ones).
     pub fn audit(mut self, sink: AuditSink) -> Self {
         self.audit = Some(sink);
         self

@@ -22,7 +22,7 @@ fn every_call_is_seen_and_denials_are_marked() {
         std::fs::create_dir_all(&tmp).unwrap();
         std::fs::write(data.join("input.txt"), "original").unwrap();
         let (all, all_events) = collector(AuditLevel::All);
-        let out = run(&engine, &module, |ctx| {
+        run(&engine, &module, |ctx| {
             ctx.preopen_dir(&tmp, "/tmp", Mode::Rw)
                 .unwrap()
                 .preopen_dir(&data, "/data", Mode::Ro)

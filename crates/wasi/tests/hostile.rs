@@ -186,6 +186,28 @@ fn an_endless_loop_ends_at_the_timeout() {
 }
 
 #[test]
+fn a_long_sleep_ends_at_the_timeout() {
+    let limits = Limits {
+        timeout: Some(Duration::from_millis(200)),
+        ..Limits::default()
+    };
+    let started = std::time::Instant::now();
+    let outcomes = bomb("sleep", limits);
+    // Sleeping through, the engines would take 20 s each; stopped at the timeout, all of them
+    // together (compiling included) take a small part of that.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    for (engine, out) in outcomes {
+        let err = out.status.clone().unwrap_err();
+        assert!(err.contains("timeout"), "{engine}: {err}");
+        assert_eq!(out.stdout, "", "{engine}");
+    }
+}
+
+#[test]
 fn deep_recursion_is_a_stack_overflow_trap() {
     for (engine, out) in bomb("recurse", Limits::default()) {
         let err = out.status.clone().unwrap_err();

@@ -1,6 +1,6 @@
 //! Resource attacks, chosen by the first argument: `memory` (allocates until refused, then
 //! asks memory.grow for 1 GiB), `memory-abort` (one allocation too large: Rust aborts),
-//! `loop` (never ends), `recurse` (recursion without end).
+//! `loop` (never ends), `recurse` (recursion without end), `sleep` (20 seconds in `poll_oneoff`).
 use std::hint::black_box;
 
 fn memory() {
@@ -44,6 +44,7 @@ fn main() {
             }
         }
         Some("recurse") => println!("depth {}", depth(0)),
+        Some("sleep") => std::thread::sleep(std::time::Duration::from_secs(20)),
         other => println!("unknown mode {other:?}"),
     }
     println!("still alive");

@@ -40,8 +40,9 @@ pub struct PolicyArgs {
     /// A policy file (TOML: [fs], [env], [net], [clock], [random], [limits], [audit]).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Append one JSON line per WASI call to FILE (see --audit-level).
-    #[arg(long, value_name = "FILE")]
+    /// Append one JSON line per audited WASI call to FILE, or write them to stderr with "-"
+    /// (see --audit-level).
+    #[arg(long, value_name = "FILE|-")]
     audit: Option<PathBuf>,
     /// Which calls are audited: only those the policy refused (default), or all.
     #[arg(long, value_enum, value_name = "LEVEL")]

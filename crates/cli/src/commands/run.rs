@@ -14,12 +14,15 @@ use wasmux::{ExportKind, Instance, Module, Runtime, UnknownImports};
     wasmux run --timeout 1s --max-memory 16MiB app.wasm\n  \
     wasmux run --dir ./data::/data:ro --dir ./out::/out --env MODE=test app.wasm input.txt\n  \
     wasmux run --policy policy.toml --audit audit.jsonl --audit-level all app.wasm\n  \
+    wasmux run --dir ./data::/data:ro --stderr guest.err --audit - app.wasm 2> refused.jsonl\n  \
     wasmux run --env-inherit LANG --deny-clock --stdin input.txt --stdout null app.wasm\n\n\
     A module importing wasi_snapshot_preview1 gets WASI with exactly what the policy grants:\n\
     nothing but clocks and randomness unless --dir, --env, --listen or --policy add more.\n\
     Flags add to the policy file and override it where both name the same thing; limit\n\
     flags override the file's [limits]. ARGS become the guest's argv after the module's\n\
     file name, or the arguments of the --invoke function.\n\n\
+    --audit - writes the audit's JSON lines to stderr, where the guest's own stderr goes\n\
+    too unless --stderr sends it elsewhere.\n\n\
     Exit status: 0 on success; the guest's status if it calls proc_exit with 0..=125; 134\n\
     on a trap, and for proc_exit with 126 or more (WASI reserves those: 255, 256, -1 and\n\
     i32::MAX all give 134, like an `unreachable`); 1 on any other error, including a\n\

@@ -1,5 +1,8 @@
 //! wasmtime's own API with nothing of wasmux in between, so benchmarks can show what wasmux adds.
 
+#[cfg(feature = "wasi-baseline")]
+pub mod wasi;
+
 /// One exported `(i64) -> i64` function, compiled by Cranelift with wasmtime's defaults.
 pub struct Baseline {
     store: wasmtime::Store<()>,

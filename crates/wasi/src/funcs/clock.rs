@@ -55,5 +55,6 @@ pub fn random_get(call: &mut Call, a: &Args) -> Res {
     }
     let buf = call.mem.slice_mut(a.u32(0), a.u32(1))?;
     getrandom::fill(buf).map_err(|_| Errno::IO)?;
+    call.moved(a.u32(1) as usize);
     Ok(())
 }

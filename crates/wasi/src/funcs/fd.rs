@@ -32,6 +32,7 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
         Entry::Socket(s) => s.write(&data)?,
         _ => return Err(Errno::BADF.into()),
     };
+    call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
 }
@@ -49,6 +50,7 @@ pub fn fd_read(call: &mut Call, a: &Args) -> Res {
         _ => return Err(Errno::BADF.into()),
     };
     let n = call.mem.scatter(&iovs, &buf[..n])?;
+    call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
 }
@@ -76,6 +78,7 @@ pub fn fd_pread(call: &mut Call, a: &Args) -> Res {
     }
     let n = f.file.read_at(&mut buf, offset)?;
     let n = call.mem.scatter(&iovs, &buf[..n])?;
+    call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
 }
@@ -94,6 +97,7 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
         return Err(Errno::BADF.into());
     }
     f.file.write_all_at(&data, offset)?;
+    call.moved(data.len());
     call.mem.write_u32(out, data.len() as u32)?;
     Ok(())
 }

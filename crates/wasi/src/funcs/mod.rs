@@ -12,13 +12,13 @@ mod proc;
 mod sock;
 mod stat;
 
-use crate::audit::{is_denial, AuditEvent};
+use crate::audit::{is_denial, AuditEvent, AuditSink};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
 use crate::mem::Mem;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use wasmux_core::{FuncType, HostError, HostFunc, Val, ValType};
+use wasmux_core::{FuncType, HostError, HostFunc, Interrupt, Val, ValType};
 
 /// The import module name of WASI preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
@@ -66,15 +66,43 @@ impl Args<'_> {
 }
 
 /// A call in progress: the guest's state and memory, and (when auditing) the paths it named.
+/// What a call gets from the engine's caller.
+struct Guest<'a> {
+    memory: Option<&'a mut [u8]>,
+    interrupt: Option<Interrupt>,
+}
+
 pub(crate) struct Call<'a> {
     pub st: &'a mut WasiCtx,
     pub mem: Mem<'a>,
     pub paths: Option<Vec<String>>,
     /// Set by a function that refuses the call: the rule that refused it, for the audit.
     pub rule: Option<String>,
+    /// Set by a function that moves data: how many bytes, for the audit. A plain store, so
+    /// functions set it whether or not anyone audits.
+    pub bytes: Option<u64>,
+    /// Lets a function that waits (`poll_oneoff`) stop when the guest must stop.
+    pub interrupt: Option<Interrupt>,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    /// A call on `st`; `audited` calls remember the paths they name.
+    fn new(st: &'a mut WasiCtx, guest: Guest<'a>, audited: bool) -> Self {
+        Call {
+            st,
+            mem: Mem::new(guest.memory),
+            paths: audited.then(Vec::new),
+            rule: None,
+            bytes: None,
+            interrupt: guest.interrupt,
+        }
+    }
+
+    /// Records the bytes a read or write moved, for the audit.
+    pub fn moved(&mut self, n: usize) {
+        self.bytes = Some(n as u64);
+    }
+
     /// Remembers a path for the audit event; nothing when auditing is off.
     pub fn note(&mut self, path: &str) {
         if let Some(p) = &mut self.paths {
@@ -167,7 +195,10 @@ const FUNCS: &[(&str, &[ValType], Body)] = &[
 
 /// Every WASI preview1 function as `(module, name, HostFunc)`, sharing one context. Instances
 /// created from the same functions share that context (its fd table and streams).
-pub fn host_funcs(ctx: WasiCtx) -> Vec<(&'static str, &'static str, HostFunc)> {
+pub fn host_funcs(mut ctx: WasiCtx) -> Vec<(&'static str, &'static str, HostFunc)> {
+    // The sink is fixed before the guest runs, so each function keeps a handle of its own and a
+    // call reads it without cloning it out of the shared state.
+    let audit = ctx.audit.take();
     let state = Arc::new(Mutex::new(ctx));
     FUNCS
         .iter()
@@ -176,11 +207,17 @@ pub fn host_funcs(ctx: WasiCtx) -> Vec<(&'static str, &'static str, HostFunc)> {
             let results: &[ValType] = if returns_errno { &[I] } else { &[] };
             let ty = FuncType::new(params.iter().copied(), results.iter().copied());
             let state = state.clone();
+            let audit = audit.clone();
             let func = HostFunc::new(ty, move |caller, params, results| {
                 // A poisoned lock means an earlier call panicked; the state is still usable and
                 // the guest must get an answer, not a second panic.
                 let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-                let errno = run(name, body, &mut st, caller.memory(), params)?;
+                let interrupt = caller.interrupt();
+                let guest = Guest {
+                    memory: caller.memory(),
+                    interrupt,
+                };
+                let errno = run(name, body, &mut st, audit.as_ref(), guest, params)?;
                 if returns_errno {
                     results[0] = Val::I32(errno.0 as i32);
                 }
@@ -195,41 +232,57 @@ fn run(
     name: &'static str,
     body: Body,
     st: &mut WasiCtx,
-    memory: Option<&mut [u8]>,
+    audit: Option<&AuditSink>,
+    guest: Guest<'_>,
     params: &[Val],
 ) -> Result<Errno, HostError> {
-    let audit = st.audit.clone();
-    let started = audit.as_ref().map(|_| Instant::now());
-    let mut call = Call {
-        st,
-        mem: Mem::new(memory),
-        paths: audit.as_ref().map(|_| Vec::new()),
-        rule: None,
+    // Auditing off: this one branch is all it costs.
+    let Some(audit) = audit else {
+        return errno(body(&mut Call::new(st, guest, false), &Args(params)));
     };
+    let started = Instant::now();
+    let instance = st.instance_id();
+    let mut call = Call::new(st, guest, true);
     let outcome = body(&mut call, &Args(params));
-    let paths = call.paths.take();
-    let rule = call.rule.take();
-    let errno = match outcome {
-        Ok(()) => Errno::SUCCESS,
-        Err(Fail::Errno(e)) => e,
-        Err(Fail::Host(h)) => return Err(h),
-    };
-    if let (Some(sink), Some(started)) = (audit, started) {
+    let duration = started.elapsed();
+    let errno = errno(outcome)?;
+    let allowed = !is_denial(errno);
+    if audit.wants(allowed) {
+        let paths = call.paths.take().unwrap_or_default();
         let mut args: Vec<String> = params.iter().map(|v| format!("{v}")).collect();
-        args.extend(
-            paths
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| format!("{p:?}")),
-        );
-        sink.record(AuditEvent {
+        args.extend(paths.iter().map(|p| format!("{p:?}")));
+        audit.record(&AuditEvent {
+            instance,
             func: name,
             args: args.join(" "),
-            allowed: !is_denial(errno),
+            fd: fd_of(name, &Args(params)),
+            paths,
+            bytes: call.bytes,
+            allowed,
             errno: errno.0,
-            rule,
-            duration: started.elapsed(),
+            rule: call.rule.take(),
+            duration,
         });
     }
     Ok(errno)
+}
+
+fn errno(outcome: Res) -> Result<Errno, HostError> {
+    match outcome {
+        Ok(()) => Ok(Errno::SUCCESS),
+        Err(Fail::Errno(e)) => Ok(e),
+        Err(Fail::Host(h)) => Err(h),
+    }
+}
+
+/// The descriptor a call acts on, for the audit: the first parameter of the `fd_`, `path_` and
+/// `sock_` calls, but the third of `path_symlink` (its first is the link's target).
+fn fd_of(name: &str, args: &Args) -> Option<u32> {
+    if name == "path_symlink" {
+        return Some(args.u32(2));
+    }
+    let on_fd = ["fd_", "path_", "sock_"]
+        .iter()
+        .any(|p| name.starts_with(p));
+    on_fd.then(|| args.u32(0))
 }

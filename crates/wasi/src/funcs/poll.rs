@@ -2,11 +2,11 @@
 //! at once (regular files always are).
 
 use super::clock::now_ns;
-use super::{Args, Call, Res};
+use super::{Args, Call, Fail, Res};
 use crate::abi::{clockid, EVENT_SIZE, SUBSCRIPTION_SIZE};
 use crate::errno::Errno;
 use crate::mem::MAX_VECTORS;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const TAG_CLOCK: u8 = 0;
 const ABSTIME: u16 = 1;
@@ -74,7 +74,7 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
     if ready.is_empty() {
         // Nothing is ready: wait for the earliest clock, then report every clock that is due.
         let first = timers.iter().map(|t| t.0).min().unwrap_or(0);
-        std::thread::sleep(Duration::from_nanos(first));
+        sleep(call, Duration::from_nanos(first))?;
         for (wait, userdata) in timers.iter().filter(|t| t.0 <= first) {
             let _ = wait;
             ready.push(Event {
@@ -93,4 +93,26 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
     }
     call.mem.write_u32(nevents, ready.len() as u32)?;
     Ok(())
+}
+
+/// The longest stretch a sleep goes without asking whether the guest must stop.
+const SLICE: Duration = Duration::from_millis(5);
+
+/// Sleeps for `length`, in slices, stopping the guest early when its timeout expires or it is
+/// cancelled (a guest asleep in `poll_oneoff` runs no code that could check).
+fn sleep(call: &Call, length: Duration) -> Result<(), Fail> {
+    // A sleep too long for the clock to represent lasts until the guest is stopped.
+    let end = Instant::now().checked_add(length);
+    loop {
+        let now = Instant::now();
+        let left = match end {
+            Some(end) if now >= end => return Ok(()),
+            Some(end) => end - now,
+            None => SLICE,
+        };
+        if let Some(interrupt) = &call.interrupt {
+            interrupt.check().map_err(Fail::Host)?;
+        }
+        std::thread::sleep(left.min(SLICE));
+    }
 }

@@ -37,6 +37,7 @@ pub fn sock_recv(call: &mut Call, a: &Args) -> Res {
     let mut buf = vec![0u8; total_len(&iovs)?];
     let n = stream(call, fd)?.read(&mut buf)?;
     let n = call.mem.scatter(&iovs, &buf[..n])?;
+    call.moved(n);
     call.mem.write_u32(out_len, n as u32)?;
     call.mem.write(out_flags, &[0, 0])?;
     Ok(())
@@ -48,6 +49,7 @@ pub fn sock_send(call: &mut Call, a: &Args) -> Res {
     let data = call.mem.gather(&iovs)?;
     call.mem.slice(out, 4)?;
     let n = stream(call, fd)?.write(&data)?;
+    call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
 }

@@ -4,8 +4,6 @@ use super::{Policy, PolicyError};
 use crate::audit::{AuditLevel, AuditSink};
 use crate::ctx::WasiCtx;
 use crate::error::WasiError;
-use std::io::Write;
-use std::sync::Mutex;
 
 impl Policy {
     /// A context granting exactly this policy (arguments and stdio are the embedder's to add).
@@ -34,23 +32,22 @@ impl Policy {
             ctx = ctx.listener(listener);
         }
         if let Some(path) = &self.audit.file {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|source| PolicyError::Read {
-                    file: path.display().to_string(),
-                    source,
-                })?;
-            let file = Mutex::new(file);
             let level = self.audit.level.unwrap_or(AuditLevel::Denied);
-            ctx = ctx.audit(AuditSink::new(level, move |event| {
-                if let Ok(line) = serde_json::to_string(event) {
-                    let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
-                    // Auditing must never stop the guest: a failed write is dropped.
-                    let _ = writeln!(f, "{line}");
-                }
-            }));
+            // "-" is the usual name for a standard stream; stdout is the guest's, so stderr.
+            let sink = if path.as_os_str() == "-" {
+                AuditSink::json_lines(level, std::io::stderr())
+            } else {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| PolicyError::AuditFile {
+                        file: path.display().to_string(),
+                        source,
+                    })?;
+                AuditSink::json_lines(level, file)
+            };
+            ctx = ctx.audit(sink);
         }
         Ok(ctx)
     }

@@ -80,7 +80,7 @@ impl Toggle {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditPolicy {
-    /// A JSON-lines file that receives the events.
+    /// A JSON-lines file that receives the events (appended to), or "-" for stderr.
     pub file: Option<PathBuf>,
     pub level: Option<AuditLevel>,
 }
@@ -122,6 +122,12 @@ pub enum PolicyError {
     },
     #[error("cannot read policy {file}: {source}")]
     Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open audit file {file}: {source}")]
+    AuditFile {
         file: String,
         #[source]
         source: std::io::Error,

@@ -1,5 +1,12 @@
-//! Audit events: one per WASI call, when an embedder asks for them. With no sink installed the
-//! call path only tests an `Option`, so auditing off costs nothing measurable.
+//! Audit events: one per WASI call, when an embedder asks for them, sent to a function of its
+//! own, to a JSON-lines writer ([`AuditSink::json_lines`]) or to `tracing`
+//! ([`AuditSink::tracing`]). With no sink installed the call path tests one `Option`, so auditing
+//! off costs nothing measurable.
+
+mod json;
+mod trace;
+
+pub use trace::TARGET;
 
 use crate::errno::Errno;
 use std::fmt;
@@ -19,9 +26,24 @@ pub enum AuditLevel {
 /// What one WASI call did.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEvent {
+    /// The WASI context that made the call ([`WasiCtx::instance_id`]), so that the events of
+    /// guests writing to one log can be told apart.
+    ///
+    /// [`WasiCtx::instance_id`]: crate::WasiCtx::instance_id
+    pub instance: u64,
     pub func: &'static str,
     /// The arguments that matter: fds, sizes, and the paths the call named.
     pub args: String,
+    /// The descriptor the call acts on (the first one, for calls naming two).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fd: Option<u32>,
+    /// The paths the call named, as the guest wrote them. Already quoted at the end of `args`,
+    /// so not repeated in the JSON lines.
+    #[serde(skip)]
+    pub paths: Vec<String>,
+    /// The bytes a read, write or random fill moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
     /// False when the policy refused the call (a capability not granted, a read-only mount).
     pub allowed: bool,
     pub errno: u16,
@@ -47,10 +69,14 @@ impl AuditSink {
         }
     }
 
-    pub(crate) fn record(&self, event: AuditEvent) {
-        if self.level == AuditLevel::All || !event.allowed {
-            (self.sink)(&event);
-        }
+    /// Whether a call with this outcome is reported; asked before the event is built, so that
+    /// at level `denied` an allowed call formats nothing.
+    pub(crate) fn wants(&self, allowed: bool) -> bool {
+        self.level == AuditLevel::All || !allowed
+    }
+
+    pub(crate) fn record(&self, event: &AuditEvent) {
+        (self.sink)(event);
     }
 }
 
