@@ -60,8 +60,10 @@ pub enum AnyRef {
     I31(u32),
     Struct,
     Array,
-    /// Any other internal reference, such as an external reference converted with
-    /// `any.convert_extern`.
+    /// A host reference (an externref carrying this host number) brought into the GC
+    /// hierarchy with `any.convert_extern`; can be passed in both directions.
+    Host(u32),
+    /// Any other internal reference.
     Other,
 }
 
@@ -180,6 +182,7 @@ impl fmt::Display for Val {
             Val::AnyRef(Some(AnyRef::I31(v))) => write!(f, "i31({v})"),
             Val::AnyRef(Some(AnyRef::Struct)) => f.write_str("structref"),
             Val::AnyRef(Some(AnyRef::Array)) => f.write_str("arrayref"),
+            Val::AnyRef(Some(AnyRef::Host(v))) => write!(f, "anyref({v})"),
             Val::AnyRef(Some(AnyRef::Other)) => f.write_str("anyref"),
             Val::FuncRef(Some(_)) => f.write_str("funcref"),
             Val::ExternRef(Some(v)) => write!(f, "externref({v})"),

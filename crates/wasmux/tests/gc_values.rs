@@ -1,4 +1,5 @@
-//! GC references as values: i31s both ways, structs and arrays observable from the host.
+//! GC references as values: i31s and host references both ways, structs and arrays
+//! observable from the host.
 
 mod common;
 use common::*;
@@ -12,7 +13,11 @@ const GC: &str = r#"(module
   (func (export "point") (result (ref null $point)) (struct.new $point (i32.const 1)))
   (func (export "row") (result arrayref) (array.new_default $row (i32.const 3)))
   (func (export "nothing") (result anyref) (ref.null any))
-  (func (export "is_null") (param anyref) (result i32) (ref.is_null (local.get 0))))"#;
+  (func (export "is_null") (param anyref) (result i32) (ref.is_null (local.get 0)))
+  (func (export "internalize") (param externref) (result anyref)
+    (any.convert_extern (local.get 0)))
+  (func (export "externalize") (param anyref) (result externref)
+    (extern.convert_any (local.get 0))))"#;
 
 /// Variants whose engine implements the GC proposal.
 const WITH_GC: [&str; 2] = ["wasmtime", "wasmtime:pulley"];
@@ -55,6 +60,17 @@ fn gc_references_cross_the_host_boundary() {
         assert_eq!(
             inst.call("is_null", &[Val::AnyRef(None)]).unwrap(),
             vec![Val::I32(1)]
+        );
+        // A host reference keeps its number through the GC hierarchy, in both directions.
+        assert_eq!(
+            inst.call("internalize", &[Val::ExternRef(Some(9))])
+                .unwrap(),
+            vec![Val::AnyRef(Some(AnyRef::Host(9)))]
+        );
+        assert_eq!(
+            inst.call("externalize", &[Val::AnyRef(Some(AnyRef::Host(5)))])
+                .unwrap(),
+            vec![Val::ExternRef(Some(5))]
         );
         // Struct and array identities stay in the guest: the host cannot forge one.
         match inst.call("is_null", &[Val::AnyRef(Some(AnyRef::Struct))]) {

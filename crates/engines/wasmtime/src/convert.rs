@@ -1,6 +1,6 @@
 //! Translating values and types between wasmux and wasmtime.
 
-use wasmtime::{AsContext, AsContextMut, ExternRef, HeapType, RefType, I31, V128};
+use wasmtime::{AsContextMut, ExternRef, HeapType, RefType, I31, V128};
 use wasmux_core::{AnyRef, FuncType, Val, ValType};
 
 pub(crate) fn val_type_to_wt(ty: ValType) -> wasmtime::ValType {
@@ -91,6 +91,13 @@ pub(crate) fn val_to_wt(mut store: impl AsContextMut, v: &Val) -> Result<wasmtim
         Val::AnyRef(Some(AnyRef::I31(n))) => wasmtime::Val::AnyRef(Some(
             wasmtime::AnyRef::from_i31(&mut store, I31::wrapping_u32(n)),
         )),
+        Val::AnyRef(Some(AnyRef::Host(n))) => {
+            let err = |e: wasmtime::Error| format!("{e:#}");
+            let host = ExternRef::new(&mut store, n).map_err(err)?;
+            wasmtime::Val::AnyRef(Some(
+                wasmtime::AnyRef::convert_extern(&mut store, host).map_err(err)?,
+            ))
+        }
         Val::AnyRef(Some(_)) => {
             return Err(
                 "a non-null struct, array or other GC reference passed from the host".into(),
@@ -101,7 +108,7 @@ pub(crate) fn val_to_wt(mut store: impl AsContextMut, v: &Val) -> Result<wasmtim
 
 /// A wasmtime value as wasmux's. Function identities are not shared between engines, so a
 /// non-null funcref becomes the opaque token 0.
-pub(crate) fn val_from_wt(store: impl AsContext, v: &wasmtime::Val) -> Result<Val, String> {
+pub(crate) fn val_from_wt(mut store: impl AsContextMut, v: &wasmtime::Val) -> Result<Val, String> {
     Ok(match v {
         wasmtime::Val::I32(x) => Val::I32(*x),
         wasmtime::Val::I64(x) => Val::I64(*x),
@@ -118,7 +125,7 @@ pub(crate) fn val_from_wt(store: impl AsContext, v: &wasmtime::Val) -> Result<Va
             }
         }
         wasmtime::Val::AnyRef(None) => Val::AnyRef(None),
-        wasmtime::Val::AnyRef(Some(r)) => Val::AnyRef(Some(any_ref_from_wt(&store, r)?)),
+        wasmtime::Val::AnyRef(Some(r)) => Val::AnyRef(Some(any_ref_from_wt(&mut store, r)?)),
         other => {
             return Err(format!(
                 "a value of a type wasmux cannot represent ({other:?})"
@@ -129,18 +136,24 @@ pub(crate) fn val_from_wt(store: impl AsContext, v: &wasmtime::Val) -> Result<Va
 
 /// What the host may see of a non-null GC reference.
 fn any_ref_from_wt(
-    store: impl AsContext,
+    mut store: impl AsContextMut,
     r: &wasmtime::Rooted<wasmtime::AnyRef>,
 ) -> Result<AnyRef, String> {
     let err = |e: wasmtime::Error| format!("{e:#}");
     if let Some(i) = r.as_i31(&store).map_err(err)? {
         return Ok(AnyRef::I31(i.get_u32()));
     }
-    Ok(if r.is_struct(&store).map_err(err)? {
-        AnyRef::Struct
-    } else if r.is_array(&store).map_err(err)? {
-        AnyRef::Array
-    } else {
-        AnyRef::Other
+    if r.is_struct(&store).map_err(err)? {
+        return Ok(AnyRef::Struct);
+    }
+    if r.is_array(&store).map_err(err)? {
+        return Ok(AnyRef::Array);
+    }
+    // What is left is an external reference brought in with `any.convert_extern`.
+    let external = ExternRef::convert_any(&mut store, *r).map_err(err)?;
+    let data = external.data(&store).map_err(err)?;
+    Ok(match data.and_then(|d| d.downcast_ref::<u32>()) {
+        Some(&n) => AnyRef::Host(n),
+        None => AnyRef::Other,
     })
 }

@@ -28,7 +28,7 @@ fn call_host(
 ) -> wasmtime::Result<()> {
     let args = params
         .iter()
-        .map(|p| val_from_wt(&*caller, p))
+        .map(|p| val_from_wt(&mut *caller, p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(host_error)?;
     let mut outs: Vec<Val> = f.ty.results.iter().map(|&t| Val::default_for(t)).collect();

@@ -137,7 +137,7 @@ impl WasmtimeStore {
         }
         results
             .iter()
-            .map(|r| val_from_wt(&scope, r))
+            .map(|r| val_from_wt(&mut scope, r))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|what| Error::Unsupported {
                 engine: name.to_string(),
@@ -278,7 +278,7 @@ impl Store for WasmtimeStore {
         let global = inst.get_global(&mut self.store, name)?;
         let mut scope = RootScope::new(&mut self.store);
         let v = global.get(&mut scope);
-        val_from_wt(&scope, &v).ok()
+        val_from_wt(&mut scope, &v).ok()
     }
 
     fn memory_size(&mut self, instance: InstanceId) -> Option<u64> {

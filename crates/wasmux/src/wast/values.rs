@@ -43,9 +43,7 @@ fn arg(arg: &WastArg<'_>, param: ValType) -> Result<Val, String> {
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
         WastArgCore::RefNull(ht) => Val::default_for(null_type(ht, param)?),
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(*n)),
-        WastArgCore::RefHost(_) => {
-            return Err("wasmux values cannot carry anyref host references".into())
-        }
+        WastArgCore::RefHost(n) => Val::AnyRef(Some(AnyRef::Host(*n))),
     })
 }
 
@@ -135,9 +133,10 @@ fn matches(v: &Val, pattern: &WastRetCore<'_>) -> Result<bool, String> {
         (WastRetCore::RefI31, Val::AnyRef(Some(AnyRef::I31(_)))) => true,
         (WastRetCore::RefStruct, Val::AnyRef(Some(AnyRef::Struct))) => true,
         (WastRetCore::RefArray, Val::AnyRef(Some(AnyRef::Array))) => true,
-        (WastRetCore::RefHost(_) | WastRetCore::RefI31Shared, _) => {
+        (WastRetCore::RefHost(e), Val::AnyRef(Some(AnyRef::Host(a)))) => e == a,
+        (WastRetCore::RefI31Shared, _) => {
             return Err(format!(
-                "wasmux values cannot carry host anyrefs or shared references (expected {})",
+                "wasmux values cannot carry shared references (expected {})",
                 describe(pattern)
             ))
         }
