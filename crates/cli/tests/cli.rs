@@ -1,33 +1,25 @@
 //! The `wasmux` binary end to end: output, exit statuses and error messages.
 
+mod common;
+use common::{engines, text, wasmux_in};
 use std::io::Write;
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
+/// Runs `wasmux` from the repository root, where the examples are.
 fn wasmux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmux"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .output()
-        .expect("wasmux runs")
+    wasmux_in(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")),
+        args,
+    )
 }
 
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    text(&o.stdout)
 }
 
 fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn engines() -> Vec<String> {
-    let out = wasmux(&["engines", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["engines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
+    text(&o.stderr)
 }
 
 #[test]

@@ -10,6 +10,13 @@ use guests::guest_path;
 use std::fs;
 use std::path::Path;
 
+/// The audit's JSON lines, each parsed (a line that is not JSON fails the test, naming it).
+fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
 fn guest(name: &str) -> String {
     guest_path(name).display().to_string()
 }
@@ -153,10 +160,7 @@ fn a_read_only_dir_refuses_writes_and_the_audit_file_says_so() {
         );
         // Level "denied" by default: one line, the refused open, as JSON.
         let audit = fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
-        let events: Vec<serde_json::Value> = audit
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let events = json_lines(&audit);
         assert_eq!(events.len(), 1, "{engine}: {audit}");
         assert_eq!(events[0]["func"], "path_open", "{engine}");
         assert_eq!(events[0]["allowed"], false, "{engine}");
@@ -190,11 +194,10 @@ fn audit_level_all_records_every_call() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let audit = fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
-    let funcs: Vec<String> = audit
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            assert_eq!(v["allowed"], true, "{l}");
+    let funcs: Vec<String> = json_lines(&audit)
+        .iter()
+        .map(|v| {
+            assert_eq!(v["allowed"], true, "{v}");
             v["func"].as_str().unwrap().to_string()
         })
         .collect();
@@ -223,10 +226,7 @@ fn audit_dash_writes_the_json_lines_to_stderr() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "/ro/a.txt: errno 69\n");
     let stderr = text(&out.stderr);
-    let events: Vec<serde_json::Value> = stderr
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let events = json_lines(&stderr);
     assert_eq!(events.len(), 1, "{stderr}");
     assert_eq!(events[0]["func"], "path_open", "{stderr}");
     assert_eq!(events[0]["fd"], 3, "{stderr}");
