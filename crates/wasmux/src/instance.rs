@@ -159,24 +159,29 @@ impl Instance {
             .collect()
     }
 
-    pub fn func_type(&self, name: &str) -> Option<FuncType> {
-        if name.starts_with("__wasmux_") {
-            return None;
+    /// The index of the guest's function export `name`; wasmux's own exports are not the
+    /// guest's.
+    fn guest_func(&self, name: &str) -> Result<usize, Error> {
+        match self.by_name.get(name) {
+            Some(&index) if !name.starts_with("__wasmux_") => Ok(index),
+            _ => Err(self.unknown_export(name)),
         }
-        self.by_name.get(name).map(|&i| self.funcs[i].ty.clone())
+    }
+
+    pub fn func_type(&self, name: &str) -> Option<FuncType> {
+        let index = self.guest_func(name).ok()?;
+        Some(self.funcs[index].ty.clone())
     }
 
     /// Looks up an exported function once, for repeated calls with [`Instance::call_func`].
     pub fn func(&self, name: &str) -> Result<Func, Error> {
-        match self.by_name.get(name) {
-            Some(&index) if !name.starts_with("__wasmux_") => Ok(Func {
-                instance: self.serial,
-                index,
-                name: name.to_string(),
-                ty: self.funcs[index].ty.clone(),
-            }),
-            _ => Err(self.unknown_export(name)),
-        }
+        let index = self.guest_func(name)?;
+        Ok(Func {
+            instance: self.serial,
+            index,
+            name: name.to_string(),
+            ty: self.funcs[index].ty.clone(),
+        })
     }
 
     /// Calls a function looked up with [`Instance::func`], after checking the arguments.
@@ -254,10 +259,7 @@ impl Instance {
 
     /// Calls an exported function after checking the arguments against its signature.
     pub fn call(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
-        let index = match self.by_name.get(func) {
-            Some(&i) if !func.starts_with("__wasmux_") => i,
-            _ => return Err(self.unknown_export(func)),
-        };
+        let index = self.guest_func(func)?;
         check_args(func, &self.funcs[index].ty, args)?;
         self.call_internal(index, args)
     }
@@ -298,9 +300,7 @@ impl Instance {
 
     /// Parses command-line strings as the arguments of `func`, then calls it.
     pub fn call_with_strings(&mut self, func: &str, args: &[String]) -> Result<Vec<Val>, Error> {
-        let ty = self
-            .func_type(func)
-            .ok_or_else(|| self.unknown_export(func))?;
+        let ty = self.funcs[self.guest_func(func)?].ty.clone();
         check_count(func, &ty, args.len())?;
         let vals = ty
             .params
