@@ -2,6 +2,7 @@
 
 mod commands;
 mod exit;
+mod progress;
 mod table;
 
 use clap::{Parser, Subcommand};

@@ -29,6 +29,8 @@ pub(crate) struct Info {
     pub sections: HashSet<u8>,
     /// Lowering helpers the code needs.
     pub helpers: BTreeSet<Helper>,
+    /// The minimum size of table 0, imported or defined, when there is one.
+    pub table0_min: Option<u64>,
 }
 
 pub(crate) fn analyze(wasm: &[u8], opts: &Options) -> Result<Info, InstrumentError> {
@@ -73,6 +75,9 @@ pub(crate) fn analyze(wasm: &[u8], opts: &Options) -> Result<Info, InstrumentErr
                             if lowering {
                                 check_mvp_table(offset, tables, ty.element_type, ty.table64)?;
                             }
+                            if tables == 0 {
+                                info.table0_min = Some(ty.initial);
+                            }
                             tables += 1;
                         }
                         TypeRef::Global(ty) => {
@@ -109,6 +114,9 @@ pub(crate) fn analyze(wasm: &[u8], opts: &Options) -> Result<Info, InstrumentErr
                                 "a table initializer expression (function references proposal)",
                             ));
                         }
+                    }
+                    if tables == 0 {
+                        info.table0_min = Some(table.ty.initial);
                     }
                     tables += 1;
                 }

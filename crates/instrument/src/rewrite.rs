@@ -75,6 +75,35 @@ fn rank(id: SectionId) -> u8 {
 }
 
 impl Rewriter<'_> {
+    /// Whether an active element segment has no items and a constant offset within table 0:
+    /// the spec makes it a no-op, but wasm3 refuses it ("table overflow"), so lowering drops it.
+    /// Out of bounds it must still fail to instantiate, so it stays.
+    fn is_empty_in_bounds(&self, element: &wasmparser::Element<'_>) -> bool {
+        let wasmparser::ElementKind::Active {
+            table_index: None | Some(0),
+            offset_expr,
+        } = &element.kind
+        else {
+            return false;
+        };
+        let items = match &element.items {
+            wasmparser::ElementItems::Functions(f) => f.count(),
+            wasmparser::ElementItems::Expressions(_, e) => e.count(),
+        };
+        if items != 0 {
+            return false;
+        }
+        let mut ops = offset_expr.get_operators_reader();
+        match (ops.read(), ops.read(), self.info.table0_min) {
+            (
+                Ok(wasmparser::Operator::I32Const { value }),
+                Ok(wasmparser::Operator::End),
+                Some(min),
+            ) => (value as u32 as u64) <= min,
+            _ => false,
+        }
+    }
+
     fn add_types(&self, types: &mut TypeSection) {
         for (params, results) in &self.layout.types {
             types
@@ -237,6 +266,9 @@ impl Reencode for Rewriter<'_> {
             } = &mut element.kind
             {
                 *table_index = None;
+            }
+            if self.is_empty_in_bounds(&element) {
+                return Ok(());
             }
         }
         wasm_encoder::reencode::utils::parse_element(self, elements, element)

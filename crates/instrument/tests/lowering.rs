@@ -440,3 +440,49 @@ fn an_explicit_table_zero_in_an_element_segment_becomes_the_mvp_encoding() {
         }
     }
 }
+
+/// The active element segments of a module: (constant offset, item count).
+fn element_segments(wasm: &[u8]) -> Vec<(i32, u32)> {
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::ElementSection(reader) = payload.unwrap() {
+            for element in reader {
+                let element = element.unwrap();
+                let wasmparser::ElementKind::Active { offset_expr, .. } = element.kind else {
+                    continue;
+                };
+                let offset = match offset_expr.get_operators_reader().read().unwrap() {
+                    wasmparser::Operator::I32Const { value } => value,
+                    other => panic!("offset {other:?}"),
+                };
+                let wasmparser::ElementItems::Functions(items) = element.items else {
+                    panic!("expressions");
+                };
+                out.push((offset, items.count()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn an_empty_element_segment_inside_the_table_is_dropped_and_one_outside_is_kept() {
+    // AssemblyScript emits `(elem (i32.const 1))` with no items; wasm3 calls that a table
+    // overflow, while the spec makes it a no-op as long as it is within the table.
+    let lower = |src: &str| {
+        let lowered = instrument(&::wat::parse_str(src).unwrap(), &LOWER).unwrap();
+        assert_valid(&lowered);
+        lowered
+    };
+    let inside = lower(
+        r#"(module (func $f) (table 2 funcref) (elem (i32.const 1)) (elem (i32.const 0) $f))"#,
+    );
+    assert_eq!(element_segments(&inside), vec![(0, 1)]);
+    assert!(instantiate(&inside).is_ok());
+    // Past the end it must still fail to instantiate, as the original does.
+    let src = r#"(module (table 1 funcref) (elem (i32.const 2)))"#;
+    let outside = lower(src);
+    assert_eq!(element_segments(&outside), vec![(2, 0)]);
+    assert!(instantiate(&wat(src)).is_err());
+    assert!(instantiate(&outside).is_err());
+}

@@ -1,5 +1,6 @@
 //! Where a guest's stdin, stdout and stderr go.
 
+use crate::abi::filetype;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -57,6 +58,23 @@ pub enum StdStream {
 }
 
 impl Stdio {
+    /// The WASI file type a guest sees: a character device for a terminal (so that the guest's
+    /// `isatty` is true exactly when the host's is), else unknown, as wasmtime reports.
+    pub(crate) fn filetype(&self, which: StdStream) -> u8 {
+        use std::io::IsTerminal;
+        let tty = match (self, which) {
+            (Stdio::Inherit, StdStream::In) => io::stdin().is_terminal(),
+            (Stdio::Inherit, StdStream::Out) => io::stdout().is_terminal(),
+            (Stdio::Inherit, StdStream::Err) => io::stderr().is_terminal(),
+            _ => false,
+        };
+        if tty {
+            filetype::CHARACTER_DEVICE
+        } else {
+            filetype::UNKNOWN
+        }
+    }
+
     pub(crate) fn read(&mut self, which: StdStream, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stdio::Inherit if which == StdStream::In => io::stdin().read(buf),

@@ -1,5 +1,6 @@
 //! The descriptor table: what each guest fd stands for.
 
+use crate::abi::rights;
 use crate::errno::Errno;
 use crate::live::MountState;
 use crate::stdio::{StdStream, Stdio};
@@ -20,12 +21,31 @@ pub struct DirEntry {
 #[derive(Debug)]
 pub struct FileEntry {
     pub file: std::fs::File,
-    pub readable: bool,
-    pub writable: bool,
-    pub append: bool,
+    /// The WASI fdflags in force: `append` and the sync flags are honoured on every write,
+    /// `nonblock` is recorded (regular files never block).
+    pub flags: u16,
     /// The mount the file was opened below: while it is read-only, every change is refused,
     /// metadata included.
     pub mount: Arc<MountState>,
+}
+
+impl FileEntry {
+    pub fn append(&self) -> bool {
+        self.flags & crate::abi::fdflags::APPEND != 0
+    }
+
+    /// Makes a write durable as the sync flags ask: `sync` and `rsync` data and metadata,
+    /// `dsync` the data.
+    pub fn sync_after_write(&self) -> std::io::Result<()> {
+        use crate::abi::fdflags::{DSYNC, RSYNC, SYNC};
+        if self.flags & (SYNC | RSYNC) != 0 {
+            self.file.sync_all()
+        } else if self.flags & DSYNC != 0 {
+            self.file.sync_data()
+        } else {
+            Ok(())
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -37,10 +57,47 @@ pub enum Entry {
     Socket(TcpStream),
 }
 
+/// What a descriptor may do (`base`) and what descriptors opened through it may get
+/// (`inheriting`): WASI's rights. They only ever shrink, and each call checks the one it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rights {
+    pub base: u64,
+    pub inheriting: u64,
+}
+
+impl Rights {
+    /// What an entry of this kind may do when nobody narrowed it.
+    pub fn full(entry: &Entry) -> Rights {
+        let (base, inheriting) = match entry {
+            Entry::Stdio(StdStream::In, _) => (rights::FD_READ | rights::STREAM, 0),
+            Entry::Stdio(..) => (rights::FD_WRITE | rights::STREAM, 0),
+            Entry::File(_) => (rights::FILE, 0),
+            Entry::Dir(_) => (rights::DIRECTORY, rights::DIRECTORY | rights::FILE),
+            Entry::Listener(_) => (rights::SOCK_ACCEPT | rights::STREAM, 0),
+            Entry::Socket(_) => (
+                rights::FD_READ | rights::FD_WRITE | rights::SOCK_SHUTDOWN | rights::STREAM,
+                0,
+            ),
+        };
+        Rights { base, inheriting }
+    }
+
+    /// Whether `self` grants nothing beyond `other`.
+    pub fn within(self, other: Rights) -> bool {
+        self.base & !other.base == 0 && self.inheriting & !other.inheriting == 0
+    }
+}
+
+#[derive(Debug)]
+struct Slot {
+    entry: Entry,
+    rights: Rights,
+}
+
 /// Guest fds; 0, 1 and 2 are the standard streams, preopens follow from 3 in order.
 #[derive(Debug, Default)]
 pub struct Table {
-    entries: BTreeMap<u32, Entry>,
+    entries: BTreeMap<u32, Slot>,
 }
 
 /// More descriptors than this and `path_open` says `EMFILE`-like `NFILE`: a guest cannot make
@@ -48,45 +105,119 @@ pub struct Table {
 pub const MAX_FDS: usize = 4096;
 
 impl Table {
-    pub fn insert_at(&mut self, fd: u32, entry: Entry) -> Option<Entry> {
-        self.entries.insert(fd, entry)
+    /// Puts `entry` at `fd` with every right its kind has.
+    pub fn insert_at(&mut self, fd: u32, entry: Entry) {
+        let rights = Rights::full(&entry);
+        self.entries.insert(fd, Slot { entry, rights });
     }
 
-    /// Puts an entry at the lowest free fd.
+    /// Puts an entry at the lowest free fd, with every right its kind has.
     pub fn push(&mut self, entry: Entry) -> Result<u32, Errno> {
+        let rights = Rights::full(&entry);
+        self.push_with(entry, rights)
+    }
+
+    /// Puts an entry at the lowest free fd with `rights`, which cannot exceed its kind's.
+    pub fn push_with(&mut self, entry: Entry, rights: Rights) -> Result<u32, Errno> {
         if self.entries.len() >= MAX_FDS {
             return Err(Errno(41)); // nfile
         }
+        let full = Rights::full(&entry);
+        let rights = Rights {
+            base: rights.base & full.base,
+            inheriting: rights.inheriting & full.inheriting,
+        };
+        // fds are dense from 0, so the first gap is found by counting up the sorted keys.
         let mut fd = 0;
-        while self.entries.contains_key(&fd) {
+        for &used in self.entries.keys() {
+            if used != fd {
+                break;
+            }
             fd += 1;
         }
-        self.entries.insert(fd, entry);
+        self.entries.insert(fd, Slot { entry, rights });
         Ok(fd)
     }
 
     pub fn get(&mut self, fd: u32) -> Result<&mut Entry, Errno> {
-        self.entries.get_mut(&fd).ok_or(Errno::BADF)
+        self.entries
+            .get_mut(&fd)
+            .map(|s| &mut s.entry)
+            .ok_or(Errno::BADF)
+    }
+
+    /// The entry at `fd`, if its base rights include every one of `needed`; else `EBADF` for
+    /// reading and writing, `ENOTCAPABLE` for the rest.
+    pub fn with_right(&mut self, fd: u32, needed: u64) -> Result<&mut Entry, Errno> {
+        let slot = self.entries.get_mut(&fd).ok_or(Errno::BADF)?;
+        if slot.rights.base & needed != needed {
+            // Reading or writing a descriptor not open for it is `EBADF` in POSIX too.
+            let data = rights::FD_READ | rights::FD_WRITE;
+            return Err(if needed & data != 0 {
+                Errno::BADF
+            } else {
+                Errno::NOTCAPABLE
+            });
+        }
+        Ok(&mut slot.entry)
+    }
+
+    pub fn rights(&self, fd: u32) -> Result<Rights, Errno> {
+        self.entries.get(&fd).map(|s| s.rights).ok_or(Errno::BADF)
+    }
+
+    /// Narrows the rights of `fd`; asking for any right it lacks is `NOTCAPABLE`.
+    pub fn set_rights(&mut self, fd: u32, rights: Rights) -> Result<(), Errno> {
+        let slot = self.entries.get_mut(&fd).ok_or(Errno::BADF)?;
+        if !rights.within(slot.rights) {
+            return Err(Errno::NOTCAPABLE);
+        }
+        slot.rights = rights;
+        Ok(())
     }
 
     pub fn remove(&mut self, fd: u32) -> Result<Entry, Errno> {
-        self.entries.remove(&fd).ok_or(Errno::BADF)
+        self.entries.remove(&fd).map(|s| s.entry).ok_or(Errno::BADF)
+    }
+
+    /// Moves the descriptor at `from` (with its rights) to `to`, closing what `to` held.
+    pub fn renumber(&mut self, from: u32, to: u32) -> Result<(), Errno> {
+        if !self.entries.contains_key(&to) {
+            return Err(Errno::BADF);
+        }
+        let slot = self.entries.remove(&from).ok_or(Errno::BADF)?;
+        self.entries.insert(to, slot);
+        Ok(())
     }
 
     pub fn contains(&self, fd: u32) -> bool {
         self.entries.contains_key(&fd)
     }
 
-    pub fn file(&mut self, fd: u32) -> Result<&mut FileEntry, Errno> {
-        match self.get(fd)? {
+    /// The file at `fd`, if it has every right of `needed`.
+    pub fn file_with(&mut self, fd: u32, needed: u64) -> Result<&mut FileEntry, Errno> {
+        Self::as_file(self.with_right(fd, needed)?)
+    }
+
+    fn as_file(entry: &mut Entry) -> Result<&mut FileEntry, Errno> {
+        match entry {
             Entry::File(f) => Ok(f),
             Entry::Dir(_) => Err(Errno::ISDIR),
             _ => Err(Errno::SPIPE),
         }
     }
 
-    pub fn dir(&mut self, fd: u32) -> Result<&mut DirEntry, Errno> {
-        match self.get(fd)? {
+    /// The directory at `fd`, if it has every right of `needed`.
+    pub fn dir_with(&mut self, fd: u32, needed: u64) -> Result<&mut DirEntry, Errno> {
+        // A file where a directory is needed is `ENOTDIR`, whatever its rights.
+        if !matches!(self.get(fd)?, Entry::Dir(_)) {
+            return Err(Errno::NOTDIR);
+        }
+        Self::as_dir(self.with_right(fd, needed)?)
+    }
+
+    fn as_dir(entry: &mut Entry) -> Result<&mut DirEntry, Errno> {
+        match entry {
             Entry::Dir(d) => Ok(d),
             _ => Err(Errno::NOTDIR),
         }

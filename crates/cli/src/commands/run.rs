@@ -1,5 +1,6 @@
 use super::limits::LimitArgs;
 use super::policy_args::PolicyArgs;
+use crate::progress::{self, Spinner};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -15,12 +16,16 @@ use wasmux::{ExportKind, Instance, Module, Runtime, UnknownImports};
     wasmux run --dir ./data::/data:ro --dir ./out::/out --env MODE=test app.wasm input.txt\n  \
     wasmux run --policy policy.toml --audit audit.jsonl --audit-level all app.wasm\n  \
     wasmux run --dir ./data::/data:ro --stderr guest.err --audit - app.wasm 2> refused.jsonl\n  \
-    wasmux run --env-inherit LANG --deny-clock --stdin input.txt --stdout null app.wasm\n\n\
+    wasmux run --env-inherit LANG --deny-clock --stdin input.txt --stdout null app.wasm\n  \
+    wasmux run --invoke run --dir .::/ interpreter.wasm -c 'print(1)'\n\n\
     A module importing wasi_snapshot_preview1 gets WASI with exactly what the policy grants:\n\
     nothing but clocks and randomness unless --dir, --env, --listen or --policy add more.\n\
     Flags add to the policy file and override it where both name the same thing; limit\n\
     flags override the file's [limits]. ARGS become the guest's argv after the module's\n\
-    file name, or the arguments of the --invoke function.\n\n\
+    file name. With --invoke they are also the function's arguments: it takes as many as\n\
+    it has parameters from the front of ARGS, and the guest still sees them all as argv\n\
+    (as wasmtime does), so a reactor's entry point can read a command line through WASI.\n\
+    A module exporting `_initialize` (a reactor) has it called first.\n\n\
     --audit - writes the audit's JSON lines to stderr, where the guest's own stderr goes\n\
     too unless --stderr sends it elsewhere.\n\n\
     Exit status: 0 on success; the guest's status if it calls proc_exit with 0..=125; 134\n\
@@ -31,7 +36,8 @@ pub struct RunArgs {
     /// Engine variant (see `wasmux engines`).
     #[arg(long, default_value = "wasmtime")]
     engine: String,
-    /// Call this exported function instead of `_start`; ARGS are its arguments.
+    /// Call this exported function instead of `_start`; its parameters come from the front of
+    /// ARGS.
     #[arg(long, value_name = "FUNC")]
     invoke: Option<String>,
     #[command(flatten)]
@@ -46,7 +52,7 @@ pub struct RunArgs {
     unknown_imports: Option<UnknownImportsArg>,
     /// A .wasm or .wat file.
     module: PathBuf,
-    /// The guest's arguments (argv[1..]), or those of the --invoke function.
+    /// The guest's arguments (argv[1..]); with --invoke, also the function's.
     #[arg(allow_hyphen_values = true, trailing_var_arg = true)]
     args: Vec<String>,
 }
@@ -62,8 +68,12 @@ enum UnknownImportsArg {
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     // The policy is checked first: a bad one must stop us before any guest code runs.
     let policy = args.policy.policy()?;
+    let name = program_name(&args.module);
+    let bytes = std::fs::metadata(&args.module).map_or(0, |m| m.len());
+    let what = format!("{name} ({})", progress::size(bytes));
+    let spinner = Spinner::for_module(bytes, format!("validating {what}"));
     let module = Module::from_file(&args.module)?;
-    let argv: Vec<String> = std::iter::once(program_name(&args.module))
+    let argv: Vec<String> = std::iter::once(name)
         .chain(args.args.iter().cloned())
         .collect();
     let ctx = args.policy.wasi_ctx(&policy, argv)?;
@@ -79,17 +89,21 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         });
     }
     let runtime = builder.build()?;
+    spinner.set_message(format!("compiling {what} on {}", args.engine));
     let mut instance = runtime
         .instantiate(&module)
         .with_context(|| format!("cannot instantiate {}", args.module.display()))?;
+    drop(spinner);
     let func = entry_point(&instance, args.invoke.as_deref())?;
-    // A command gets its arguments through WASI, not as parameters.
-    let params: &[String] = if args.invoke.is_some() {
-        &args.args
+    let params = invoke_params(&instance, &func, args.invoke.is_some(), &args.args)?;
+    // A reactor sets itself up in `_initialize` before any other export may be called.
+    let result = if func != INITIALIZE && instance.func_type(INITIALIZE).is_some() {
+        instance
+            .call(INITIALIZE, &[])
+            .and_then(|_| instance.call_with_strings(&func, params))
     } else {
-        &[]
+        instance.call_with_strings(&func, params)
     };
-    let result = instance.call_with_strings(&func, params);
     if args.stats {
         eprintln!("{}", serde_json::to_string(&instance.last_call_stats())?);
     }
@@ -97,6 +111,34 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         println!("{value}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The export a reactor runs once before anything else.
+const INITIALIZE: &str = "_initialize";
+
+/// The arguments of the entry point: none for a command, which reads them through WASI; for
+/// `--invoke`, as many as the function has parameters, from the front of ARGS.
+fn invoke_params<'a>(
+    instance: &Instance,
+    func: &str,
+    invoked: bool,
+    args: &'a [String],
+) -> Result<&'a [String]> {
+    if !invoked {
+        return Ok(&[]);
+    }
+    let Some(ty) = instance.func_type(func) else {
+        // The call itself reports the missing export, with the exports there are.
+        return Ok(args);
+    };
+    let wanted = ty.params.len();
+    if args.len() < wanted {
+        bail!(
+            "`{func}` takes {wanted} argument(s) ({ty}); {} given",
+            args.len()
+        );
+    }
+    Ok(&args[..wanted])
 }
 
 /// argv[0]: the module's file name, as a shell would pass a program's name.

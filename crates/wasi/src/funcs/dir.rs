@@ -1,7 +1,7 @@
 //! Preopened directories (`fd_prestat_*`) and directory listings (`fd_readdir`).
 
 use super::{Args, Call, Res};
-use crate::abi::{filetype, DIRENT_SIZE};
+use crate::abi::{filetype, rights, DIRENT_SIZE};
 use crate::errno::Errno;
 use crate::table::Entry;
 
@@ -61,10 +61,13 @@ fn listing(dir: &cap_std::fs::Dir) -> Result<Vec<Dirent>, Errno> {
     }
     // Cookies are positions in this order, so it must be the same on every call.
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    let dots = ["..", "."].map(|name| Dirent {
+    // `.` is the directory itself; `..` may lie outside the sandbox, so its inode is not
+    // looked up.
+    let own = dir.dir_metadata().map_or(0, |m| m.ino());
+    let dots = [("..", 0), (".", own)].map(|(name, ino)| Dirent {
         name: name.to_string(),
         kind: filetype::DIRECTORY,
-        ino: 0,
+        ino,
     });
     for d in dots {
         out.insert(0, d);
@@ -78,7 +81,7 @@ pub fn fd_readdir(call: &mut Call, a: &Args) -> Res {
     let (fd, buf, len, cookie, used) = (a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4));
     call.mem.slice(buf, len)?;
     call.mem.slice(used, 4)?;
-    let entries = listing(&call.st.table.dir(fd)?.dir)?;
+    let entries = listing(&call.st.table.dir_with(fd, rights::FD_READDIR)?.dir)?;
     let mut out = Vec::new();
     for (i, e) in entries
         .iter()

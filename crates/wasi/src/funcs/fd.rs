@@ -5,7 +5,7 @@ use super::{Args, Call, Res};
 use crate::abi::{fdflags, filetype, rights, whence};
 use crate::errno::Errno;
 use crate::mem::total_len;
-use crate::table::Entry;
+use crate::table::{Entry, Rights};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 
@@ -15,18 +15,19 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
     let data = call.mem.gather(&iovs)?;
     // Check the result pointer before writing, so a bad one has no side effect.
     call.mem.slice(out, 4)?;
-    let n = match call.st.table.get(fd)? {
+    let n = match call.st.table.with_right(fd, rights::FD_WRITE)? {
         Entry::Stdio(which, s) => s.write(*which, &data)?,
         Entry::File(f) if f.mount.readonly() => {
             call.rule = Some(f.mount.rule());
             return Err(Errno::ROFS.into());
         }
-        Entry::File(f) if f.writable => {
+        Entry::File(f) => {
             // `append` may have been switched on after opening (fd_fdstat_set_flags).
-            if f.append {
+            if f.append() {
                 f.file.seek(SeekFrom::End(0))?;
             }
             f.file.write_all(&data)?;
+            f.sync_after_write()?;
             data.len()
         }
         Entry::Socket(s) => s.write(&data)?,
@@ -42,9 +43,9 @@ pub fn fd_read(call: &mut Call, a: &Args) -> Res {
     let iovs = call.mem.iovecs(iovs, count)?;
     call.mem.slice(out, 4)?;
     let mut buf = vec![0u8; total_len(&iovs)?];
-    let n = match call.st.table.get(fd)? {
+    let n = match call.st.table.with_right(fd, rights::FD_READ)? {
         Entry::Stdio(which, s) => s.read(*which, &mut buf)?,
-        Entry::File(f) if f.readable => read_full(&mut f.file, &mut buf)?,
+        Entry::File(f) => read_full(&mut f.file, &mut buf)?,
         Entry::Socket(s) => s.read(&mut buf)?,
         Entry::Dir(_) => return Err(Errno::ISDIR.into()),
         _ => return Err(Errno::BADF.into()),
@@ -72,10 +73,7 @@ pub fn fd_pread(call: &mut Call, a: &Args) -> Res {
     let iovs = call.mem.iovecs(iovs, count)?;
     call.mem.slice(out, 4)?;
     let mut buf = vec![0u8; total_len(&iovs)?];
-    let f = call.st.table.file(fd)?;
-    if !f.readable {
-        return Err(Errno::BADF.into());
-    }
+    let f = call.st.table.file_with(fd, rights::FD_READ)?;
     let n = f.file.read_at(&mut buf, offset)?;
     let n = call.mem.scatter(&iovs, &buf[..n])?;
     call.moved(n);
@@ -88,15 +86,15 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
     let iovs = call.mem.iovecs(iovs, count)?;
     let data = call.mem.gather(&iovs)?;
     call.mem.slice(out, 4)?;
-    let f = call.st.table.file(fd)?;
+    let f = call.st.table.file_with(fd, rights::FD_WRITE)?;
     if f.mount.readonly() {
         call.rule = Some(f.mount.rule());
         return Err(Errno::ROFS.into());
     }
-    if !f.writable {
-        return Err(Errno::BADF.into());
-    }
+    // POSIX leaves pwrite on an append-mode file to the system, and Linux appends; WASI
+    // means the offset, as wasi-libc's own pwrite does.
     f.file.write_all_at(&data, offset)?;
+    f.sync_after_write()?;
     call.moved(data.len());
     call.mem.write_u32(out, data.len() as u32)?;
     Ok(())
@@ -104,7 +102,16 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
 
 fn seek(call: &mut Call, fd: u32, pos: SeekFrom, out: u32) -> Res {
     call.mem.slice(out, 8)?;
-    let at = match call.st.table.get(fd)? {
+    // Asking where one is needs only `fd_tell`; moving needs `fd_seek`.
+    let needed = if pos == SeekFrom::Current(0) {
+        rights::FD_TELL
+    } else {
+        rights::FD_SEEK
+    };
+    if let Entry::Dir(_) = call.st.table.get(fd)? {
+        return Err(Errno::BADF.into());
+    }
+    let at = match call.st.table.with_right(fd, needed)? {
         Entry::File(f) => f.file.seek(pos)?,
         Entry::Dir(_) => return Err(Errno::BADF.into()),
         _ => return Err(Errno::SPIPE.into()),
@@ -139,68 +146,62 @@ pub fn fd_renumber(call: &mut Call, a: &Args) -> Res {
         return Err(Errno::BADF.into());
     }
     if from != to {
-        let entry = call.st.table.remove(from)?;
-        call.st.table.insert_at(to, entry);
+        call.st.table.renumber(from, to)?;
     }
     Ok(())
 }
 
 pub fn fd_fdstat_get(call: &mut Call, a: &Args) -> Res {
-    let out = a.u32(1);
-    let (ft, flags, base, inheriting) = match call.st.table.get(a.u32(0))? {
-        Entry::Stdio(..) => (filetype::CHARACTER_DEVICE, 0, rights::ALL, 0),
-        Entry::File(f) => {
-            let mut r = rights::ALL;
-            if !f.writable {
-                r &= !rights::ANY_WRITE;
-            }
-            if !f.readable {
-                r &= !rights::FD_READ;
-            }
-            let flags = if f.append { fdflags::APPEND } else { 0 };
-            (filetype::REGULAR_FILE, flags, r, 0)
-        }
-        // Directories report every right even on read-only mounts: wasi-libc masks what it
-        // asks `path_open` for with these, and a write intent masked away would open the file
-        // read-only and fail later with EBADF instead of EROFS at the open.
-        Entry::Dir(_) => (filetype::DIRECTORY, 0, rights::ALL, rights::ALL),
-        Entry::Listener(_) | Entry::Socket(_) => (filetype::SOCKET_STREAM, 0, rights::ALL, 0),
+    let (fd, out) = (a.u32(0), a.u32(1));
+    let (ft, flags) = match call.st.table.get(fd)? {
+        Entry::Stdio(which, s) => (s.filetype(*which), 0),
+        Entry::File(f) => (filetype::REGULAR_FILE, f.flags),
+        Entry::Dir(_) => (filetype::DIRECTORY, 0),
+        Entry::Listener(_) | Entry::Socket(_) => (filetype::SOCKET_STREAM, 0),
     };
-    write_fdstat(&mut call.mem, out, ft, flags, base, inheriting)?;
+    let r = call.st.table.rights(fd)?;
+    write_fdstat(&mut call.mem, out, ft, flags, r.base, r.inheriting)?;
     Ok(())
 }
 
-/// Only `append` can change after opening, and only on files the guest may write.
+/// Every fdflag can change on a file (append only where the guest may write); other
+/// descriptors accept only `nonblock` and the sync flags, which mean nothing for them.
 pub fn fd_fdstat_set_flags(call: &mut Call, a: &Args) -> Res {
-    let flags = a.u32(1) as u16;
-    let ignored = fdflags::NONBLOCK | fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC;
-    match call.st.table.get(a.u32(0))? {
+    let (fd, flags) = (a.u32(0), a.u32(1) as u16);
+    if flags & !fdflags::ALL != 0 {
+        return Err(Errno::INVAL.into());
+    }
+    let can_write = call.st.table.rights(fd)?.base & rights::FD_WRITE != 0;
+    match call.st.table.with_right(fd, rights::FD_FDSTAT_SET_FLAGS)? {
         Entry::File(f) => {
-            let append = flags & fdflags::APPEND != 0;
-            if append && !f.writable {
+            if flags & fdflags::APPEND != 0 && !can_write {
                 return Err(Errno::BADF.into());
             }
-            if flags & !(fdflags::APPEND | ignored) != 0 {
-                return Err(Errno::INVAL.into());
-            }
-            f.append = append;
+            f.flags = flags;
             Ok(())
         }
-        _ if flags & !ignored == 0 => Ok(()),
+        _ if flags & fdflags::APPEND == 0 => Ok(()),
         _ => Err(Errno::NOTSUP.into()),
     }
 }
 
-/// Rights only ever shrink; this implementation checks access per call, so there is nothing
-/// to record.
+/// Rights only ever shrink: asking for one the descriptor lacks is `ENOTCAPABLE`.
 pub fn fd_fdstat_set_rights(call: &mut Call, a: &Args) -> Res {
-    call.st.table.get(a.u32(0))?;
+    let rights = Rights {
+        base: a.u64(1),
+        inheriting: a.u64(2),
+    };
+    call.st.table.set_rights(a.u32(0), rights)?;
     Ok(())
 }
 
 pub fn fd_filestat_get(call: &mut Call, a: &Args) -> Res {
     let out = a.u32(1);
-    let stat = match call.st.table.get(a.u32(0))? {
+    let stat = match call
+        .st
+        .table
+        .with_right(a.u32(0), rights::FD_FILESTAT_GET)?
+    {
         Entry::File(f) => Stat::from(&f.file.metadata()?),
         Entry::Dir(d) => Stat::from(&d.dir.dir_metadata()?),
         Entry::Stdio(..) => Stat {
@@ -216,27 +217,31 @@ pub fn fd_filestat_get(call: &mut Call, a: &Args) -> Res {
     Ok(())
 }
 
-/// A file the guest may change: read-only mounts say `EROFS`, read-only fds `EBADF`.
-fn writable_file<'a>(call: &'a mut Call, fd: u32) -> Result<&'a mut std::fs::File, Errno> {
-    let f = call.st.table.file(fd)?;
+/// A file the guest may change with the right `needed`: read-only mounts say `EROFS`.
+fn writable_file<'a>(
+    call: &'a mut Call,
+    fd: u32,
+    needed: u64,
+) -> Result<&'a mut std::fs::File, Errno> {
+    let f = call.st.table.file_with(fd, needed)?;
     if f.mount.readonly() {
         call.rule = Some(f.mount.rule());
         return Err(Errno::ROFS);
-    }
-    if !f.writable {
-        return Err(Errno::BADF);
     }
     Ok(&mut f.file)
 }
 
 pub fn fd_filestat_set_size(call: &mut Call, a: &Args) -> Res {
-    writable_file(call, a.u32(0))?.set_len(a.u64(1))?;
+    writable_file(call, a.u32(0), rights::FD_FILESTAT_SET_SIZE)?.set_len(a.u64(1))?;
     Ok(())
 }
 
 pub fn fd_filestat_set_times(call: &mut Call, a: &Args) -> Res {
     let (atime, mtime) = set_times_request(a.u64(1), a.u64(2), a.u32(3) as u16)?;
-    let f = call.st.table.file(a.u32(0))?;
+    let f = call
+        .st
+        .table
+        .file_with(a.u32(0), rights::FD_FILESTAT_SET_TIMES)?;
     if f.mount.readonly() {
         call.rule = Some(f.mount.rule());
         return Err(Errno::ROFS.into());
@@ -254,7 +259,7 @@ pub fn fd_filestat_set_times(call: &mut Call, a: &Args) -> Res {
 
 pub fn fd_allocate(call: &mut Call, a: &Args) -> Res {
     let end = a.u64(1).checked_add(a.u64(2)).ok_or(Errno::FBIG)?;
-    let file = writable_file(call, a.u32(0))?;
+    let file = writable_file(call, a.u32(0), rights::FD_ALLOCATE)?;
     if file.metadata()?.len() < end {
         file.set_len(end)?;
     }
@@ -262,7 +267,12 @@ pub fn fd_allocate(call: &mut Call, a: &Args) -> Res {
 }
 
 fn sync(call: &mut Call, fd: u32, data_only: bool) -> Res {
-    match call.st.table.get(fd)? {
+    let needed = if data_only {
+        rights::FD_DATASYNC
+    } else {
+        rights::FD_SYNC
+    };
+    match call.st.table.with_right(fd, needed)? {
         Entry::File(f) if data_only => f.file.sync_data()?,
         Entry::File(f) => f.file.sync_all()?,
         _ => {}
@@ -283,6 +293,6 @@ pub fn fd_advise(call: &mut Call, a: &Args) -> Res {
     if a.u32(3) > 5 {
         return Err(Errno::INVAL.into());
     }
-    call.st.table.file(a.u32(0))?;
+    call.st.table.file_with(a.u32(0), rights::FD_ADVISE)?;
     Ok(())
 }

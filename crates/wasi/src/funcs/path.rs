@@ -6,7 +6,7 @@ use super::stat::{set_times_request, Stat};
 use super::{Args, Call, Res};
 use crate::abi::{fdflags, oflags, rights, LOOKUP_SYMLINK_FOLLOW};
 use crate::errno::Errno;
-use crate::table::{DirEntry, Entry, FileEntry};
+use crate::table::{DirEntry, Entry, FileEntry, Rights};
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, SystemTimeSpec};
 use std::path::{Component, Path};
 
@@ -24,16 +24,18 @@ fn checked(path: &str) -> Result<&Path, Errno> {
     Ok(Path::new(path))
 }
 
-/// Reads the path argument at `(ptr, len)` and the directory at `fd`.
+/// Reads the path argument at `(ptr, len)` and the directory at `fd`, which must hold the
+/// right `needed`.
 fn dir_and_path<'a>(
     call: &'a mut Call,
     fd: u32,
     ptr: u32,
     len: u32,
+    needed: u64,
 ) -> Result<(&'a mut DirEntry, String), Errno> {
     let path = call.path(ptr, len)?;
     checked(&path)?;
-    Ok((call.st.table.dir(fd)?, path))
+    Ok((call.st.table.dir_with(fd, needed)?, path))
 }
 
 /// The same, for calls that change the directory: read-only mounts say `EROFS`.
@@ -42,10 +44,11 @@ fn writable_dir<'a>(
     fd: u32,
     ptr: u32,
     len: u32,
+    needed: u64,
 ) -> Result<(&'a mut DirEntry, String), Errno> {
     let path = call.path(ptr, len)?;
     checked(&path)?;
-    let d = call.st.table.dir(fd)?;
+    let d = call.st.table.dir_with(fd, needed)?;
     if d.mount.readonly() {
         call.rule = Some(d.mount.rule());
         return Err(Errno::ROFS);
@@ -53,48 +56,87 @@ fn writable_dir<'a>(
     Ok((d, path))
 }
 
+/// The rights a descriptor opened through a directory gets: what the guest asked for, within
+/// what the directory passes on. A request of no rights at all means "what the open mode
+/// allows", as engines without rights treat every request, so guests that pass 0 keep working.
+fn opened_rights(requested: Rights, inherited: u64, kind: u64, write: bool) -> Rights {
+    let base = if requested.base == 0 {
+        let mut base = kind;
+        if !write {
+            base &= !rights::FILE_WRITE;
+        }
+        base
+    } else {
+        requested.base
+    };
+    Rights {
+        base: base & inherited,
+        inheriting: requested.inheriting & inherited,
+    }
+}
+
 pub fn path_open(call: &mut Call, a: &Args) -> Res {
     let (fd, dirflags, ptr, len) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
-    let (oflags, base, fdf, out) = (a.u32(4) as u16, a.u64(5), a.u32(7) as u16, a.u32(8));
+    let (oflags, fdf, out) = (a.u32(4) as u16, a.u32(7) as u16, a.u32(8));
+    let requested = Rights {
+        base: a.u64(5),
+        inheriting: a.u64(6),
+    };
     call.mem.slice(out, 4)?;
     let path = call.path(ptr, len)?;
     checked(&path)?;
-    let d = call.st.table.dir(fd)?;
     let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0;
     let append = fdf & fdflags::APPEND != 0;
-    let (creat, excl, trunc) = (
+    let (creat, excl, trunc, directory) = (
         oflags & oflags::CREAT != 0,
         oflags & oflags::EXCL != 0,
         oflags & oflags::TRUNC != 0,
+        oflags & oflags::DIRECTORY != 0,
     );
-    let write = base & rights::FILE_WRITE != 0 || append || trunc;
+    let mut needed = rights::PATH_OPEN;
+    if creat {
+        needed |= rights::PATH_CREATE_FILE;
+    }
+    if trunc {
+        needed |= rights::PATH_FILESTAT_SET_SIZE;
+    }
+    let inherited = call.st.table.rights(fd)?.inheriting;
+    let d = call.st.table.dir_with(fd, needed)?;
+    // A directory is never opened for writing, whatever rights are asked for: wasi-libc and
+    // Rust's std ask for the parent's rights when they open a directory.
+    let write = !directory && (requested.base & rights::FILE_WRITE != 0 || append || trunc);
     if d.mount.readonly() && (write || creat) {
         call.rule = Some(d.mount.rule());
         return Err(Errno::ROFS.into());
     }
     let mount = d.mount.clone();
-    let entry = if oflags & oflags::DIRECTORY != 0 {
-        if creat || trunc || write {
+    let (entry, kind) = if directory {
+        if creat || trunc {
             return Err(Errno::INVAL.into());
+        }
+        // Writing a directory is what the host would refuse, and with the same errno.
+        if requested.base & rights::FD_WRITE != 0 {
+            return Err(Errno::ISDIR.into());
         }
         let dir = if follow {
             d.dir.open_dir(&path)?
         } else {
             d.dir.open_dir_nofollow(&path)?
         };
-        Entry::Dir(DirEntry {
+        let entry = Entry::Dir(DirEntry {
             dir,
             preopen: None,
             mount,
-        })
+        });
+        (entry, rights::DIRECTORY)
     } else {
-        let read = base & rights::FD_READ != 0 || !write;
         let mut opts = cap_std::fs::OpenOptions::new();
         // The host needs write access to create a file even when the guest only asked to
-        // read it; the guest's own access is enforced per call from `readable`/`writable`.
+        // read it; what the guest may do is checked per call against its rights. Append mode
+        // is kept here, not in the host file: the host refuses append with truncate, and
+        // `fd_pwrite` must write at its offset.
         opts.read(true)
             .write(write || creat)
-            .append(append)
             .truncate(trunc)
             .create(creat)
             .create_new(creat && excl);
@@ -105,40 +147,44 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         if file.metadata()?.is_dir() {
             // Opening a directory without `O_DIRECTORY` still yields something `fd_readdir`
             // can list.
-            Entry::Dir(DirEntry {
+            let entry = Entry::Dir(DirEntry {
                 dir: cap_std::fs::Dir::from_std_file(file),
                 preopen: None,
                 mount,
-            })
+            });
+            (entry, rights::DIRECTORY)
         } else {
-            Entry::File(FileEntry {
+            let entry = Entry::File(FileEntry {
                 file,
-                readable: read,
-                writable: write,
-                append,
+                flags: fdf & fdflags::ALL,
                 mount,
-            })
+            });
+            (entry, rights::FILE)
         }
     };
-    let new_fd = call.st.table.push(entry)?;
+    let rights = opened_rights(requested, inherited, kind, write);
+    let new_fd = call.st.table.push_with(entry, rights)?;
     call.mem.write_u32(out, new_fd)?;
     Ok(())
 }
 
 pub fn path_create_directory(call: &mut Call, a: &Args) -> Res {
-    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2))?;
+    let needed = rights::PATH_CREATE_DIRECTORY;
+    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2), needed)?;
     d.dir.create_dir(&path)?;
     Ok(())
 }
 
 pub fn path_remove_directory(call: &mut Call, a: &Args) -> Res {
-    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2))?;
+    let needed = rights::PATH_REMOVE_DIRECTORY;
+    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2), needed)?;
     d.dir.remove_dir(&path)?;
     Ok(())
 }
 
 pub fn path_unlink_file(call: &mut Call, a: &Args) -> Res {
-    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2))?;
+    let needed = rights::PATH_UNLINK_FILE;
+    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2), needed)?;
     d.dir.remove_file(&path)?;
     Ok(())
 }
@@ -146,7 +192,7 @@ pub fn path_unlink_file(call: &mut Call, a: &Args) -> Res {
 pub fn path_filestat_get(call: &mut Call, a: &Args) -> Res {
     let (fd, flags, ptr, len, out) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3), a.u32(4));
     call.mem.slice(out, crate::abi::FILESTAT_SIZE)?;
-    let (d, path) = dir_and_path(call, fd, ptr, len)?;
+    let (d, path) = dir_and_path(call, fd, ptr, len, rights::PATH_FILESTAT_GET)?;
     let meta = if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
         d.dir.metadata(&path)?
     } else {
@@ -162,7 +208,7 @@ pub fn path_filestat_set_times(call: &mut Call, a: &Args) -> Res {
     let spec = |t: Option<std::time::SystemTime>| {
         t.map(|t| SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(t)))
     };
-    let (d, path) = writable_dir(call, fd, ptr, len)?;
+    let (d, path) = writable_dir(call, fd, ptr, len, rights::PATH_FILESTAT_SET_TIMES)?;
     if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
         d.dir.set_times(&path, spec(atime), spec(mtime))?;
     } else {
@@ -176,7 +222,7 @@ pub fn path_readlink(call: &mut Call, a: &Args) -> Res {
         (a.u32(0), a.u32(1), a.u32(2), a.u32(3), a.u32(4), a.u32(5));
     call.mem.slice(buf, buf_len)?;
     call.mem.slice(used, 4)?;
-    let (d, path) = dir_and_path(call, fd, ptr, len)?;
+    let (d, path) = dir_and_path(call, fd, ptr, len, rights::PATH_READLINK)?;
     let target = d.dir.read_link(&path)?;
     let target = target.to_string_lossy();
     let bytes = &target.as_bytes()[..target.len().min(buf_len as usize)];
@@ -209,7 +255,7 @@ fn target_stays_inside(link: &Path, target: &Path) -> bool {
 
 pub fn path_symlink(call: &mut Call, a: &Args) -> Res {
     let target = call.path(a.u32(0), a.u32(1))?;
-    let (d, link) = writable_dir(call, a.u32(2), a.u32(3), a.u32(4))?;
+    let (d, link) = writable_dir(call, a.u32(2), a.u32(3), a.u32(4), rights::PATH_SYMLINK)?;
     if target.is_empty() || !target_stays_inside(Path::new(&link), Path::new(&target)) {
         return Err(Errno::NOTCAPABLE.into());
     }
@@ -222,12 +268,12 @@ pub fn path_symlink(call: &mut Call, a: &Args) -> Res {
 /// new name (link).
 fn two_dirs(
     call: &mut Call,
-    (old_fd, old_ptr, old_len): (u32, u32, u32),
-    (new_fd, new_ptr, new_len): (u32, u32, u32),
+    (old_fd, old_ptr, old_len, old_right): (u32, u32, u32, u64),
+    (new_fd, new_ptr, new_len, new_right): (u32, u32, u32, u64),
 ) -> Result<(cap_std::fs::Dir, String, cap_std::fs::Dir, String), Errno> {
-    let (old, old_path) = writable_dir(call, old_fd, old_ptr, old_len)?;
+    let (old, old_path) = writable_dir(call, old_fd, old_ptr, old_len, old_right)?;
     let old = old.dir.try_clone()?;
-    let (new, new_path) = writable_dir(call, new_fd, new_ptr, new_len)?;
+    let (new, new_path) = writable_dir(call, new_fd, new_ptr, new_len, new_right)?;
     let new = new.dir.try_clone()?;
     Ok((old, old_path, new, new_path))
 }
@@ -235,8 +281,8 @@ fn two_dirs(
 pub fn path_rename(call: &mut Call, a: &Args) -> Res {
     let (old, old_path, new, new_path) = two_dirs(
         call,
-        (a.u32(0), a.u32(1), a.u32(2)),
-        (a.u32(3), a.u32(4), a.u32(5)),
+        (a.u32(0), a.u32(1), a.u32(2), rights::PATH_RENAME_SOURCE),
+        (a.u32(3), a.u32(4), a.u32(5), rights::PATH_RENAME_TARGET),
     )?;
     old.rename(&old_path, &new, &new_path)?;
     Ok(())
@@ -244,11 +290,14 @@ pub fn path_rename(call: &mut Call, a: &Args) -> Res {
 
 pub fn path_link(call: &mut Call, a: &Args) -> Res {
     // The source is linked itself, never followed: a symlink source stays a link that cap-std
-    // resolves inside the sandbox.
+    // resolves inside the sandbox. Asking to follow it is refused, as wasmtime does.
+    if a.u32(1) & LOOKUP_SYMLINK_FOLLOW != 0 {
+        return Err(Errno::INVAL.into());
+    }
     let (old, old_path, new, new_path) = two_dirs(
         call,
-        (a.u32(0), a.u32(2), a.u32(3)),
-        (a.u32(4), a.u32(5), a.u32(6)),
+        (a.u32(0), a.u32(2), a.u32(3), rights::PATH_LINK_SOURCE),
+        (a.u32(4), a.u32(5), a.u32(6), rights::PATH_LINK_TARGET),
     )?;
     old.hard_link(&old_path, &new, &new_path)?;
     Ok(())
