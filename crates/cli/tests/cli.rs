@@ -219,3 +219,77 @@ fn wast_runs_a_script_and_ends_with_the_totals_line() {
     assert!(stdout(&out).contains("broken.wast"), "{}", stdout(&out));
     assert!(!stderr(&out).contains("panicked"));
 }
+
+fn leb128(mut n: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A valid module of about `mib` MiB: many functions `() -> i32` of `i32.const 1; drop` runs.
+fn large_module(mib: usize) -> Vec<u8> {
+    const FUNCS: u64 = 4096;
+    let body_ops = mib * 1024 * 1024 / FUNCS as usize / 3;
+    let mut body = vec![0]; // no locals
+    for _ in 0..body_ops {
+        body.extend_from_slice(&[0x41, 0x01, 0x1a]);
+    }
+    body.extend_from_slice(&[0x41, 0x00, 0x0b]);
+    let section = |id: u8, content: Vec<u8>, out: &mut Vec<u8>| {
+        out.push(id);
+        leb128(content.len() as u64, out);
+        out.extend(content);
+    };
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    section(1, vec![1, 0x60, 0, 1, 0x7f], &mut wasm);
+    let mut funcs = Vec::new();
+    leb128(FUNCS, &mut funcs);
+    funcs.extend(std::iter::repeat_n(0u8, FUNCS as usize));
+    section(3, funcs, &mut wasm);
+    section(7, [&[1u8, 2][..], b"f0", &[0, 0]].concat(), &mut wasm);
+    let mut code = Vec::new();
+    leb128(FUNCS, &mut code);
+    for _ in 0..FUNCS {
+        leb128(body.len() as u64, &mut code);
+        code.extend_from_slice(&body);
+    }
+    section(10, code, &mut wasm);
+    wasm
+}
+
+#[test]
+fn a_large_module_shows_what_is_compiled_where_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.wasm");
+    std::fs::write(&path, large_module(8)).unwrap();
+    let module = path.display().to_string();
+    // `script` gives wasmux a terminal; the spinner's frames land in the captured output.
+    let command = format!(
+        "{} run --engine wasmi --invoke f0 {module}",
+        env!("CARGO_BIN_EXE_wasmux")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script runs");
+    let screen = text(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(
+        screen.contains("big.wasm (8.0 MiB)") && screen.contains("on wasmi"),
+        "no progress on a terminal:\n{screen}"
+    );
+    assert!(screen.trim_end().ends_with('0'), "{screen}");
+    // Without a terminal, only the result.
+    let out = wasmux_in(
+        dir.path(),
+        &["run", "--engine", "wasmi", "--invoke", "f0", &module],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("0\n", ""));
+}

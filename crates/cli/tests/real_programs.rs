@@ -152,3 +152,53 @@ fn micropython_runs_where_the_engine_has_exception_handling() {
     };
     run_everywhere(&program, "micropython linux 42\n", false);
 }
+
+#[test]
+fn sqlite_keeps_one_database_across_every_engine_with_and_without_limits() {
+    // The SQLite 3.52.0 shell, built from SQLite's own sources by scripts/build-sqlite-wasi
+    // (run by scripts/setup) as MVP code plus sign extension. Each engine adds two rows to the
+    // same database file, once with no limits and once with fuel and a timeout (whose
+    // injected checks sit between calls and the use of their results), then reads it all.
+    let path = program_path("sqlite3.wasm").display().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = 0;
+    let mut sum = 0;
+    for engine in engines() {
+        for limits in [
+            &[][..],
+            &["--fuel", "100000000000", "--timeout", "120s"][..],
+        ] {
+            rows += 1;
+            sum += rows * 10;
+            let sql = format!(
+                "create table if not exists t(engine text, x integer); \
+                 insert into t values ('{engine}', {}); \
+                 select count(*), sum(x), 1.5 + 2.25, 9223372036854775807, \
+                 (select engine from t order by rowid desc limit 1) from t; \
+                 pragma integrity_check;",
+                rows * 10
+            );
+            let mut args = vec!["run", "--engine", &engine, "--env", "HOME=/"];
+            args.extend(["--dir", ".::/db"]);
+            args.extend(limits);
+            args.extend([path.as_str(), "/db/test.db", sql.as_str()]);
+            let started = Instant::now();
+            let out = wasmux_in(dir.path(), &args);
+            println!(
+                "sqlite3.wasm on {engine} {limits:?}: {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            assert!(
+                out.status.success(),
+                "{engine} {limits:?}: {}",
+                text(&out.stderr)
+            );
+            assert_eq!(
+                text(&out.stdout),
+                format!("{rows}|{sum}|3.75|9223372036854775807|{engine}\nok\n"),
+                "{engine} {limits:?}: {}",
+                text(&out.stderr)
+            );
+        }
+    }
+}

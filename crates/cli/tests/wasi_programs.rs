@@ -59,7 +59,7 @@ fn a_reactor_reads_its_command_line_through_wasi_after_initialize() {
         );
         assert_eq!(out.status.code(), Some(1), "{e}");
         assert!(
-            text(&out.stderr).contains("`add` takes 2 argument(s) ((i32, i32) -> i32); 1 given"),
+            text(&out.stderr).contains("`add` takes 2 argument(s) ((i32, i32) -> (i32)); 1 given"),
             "{e}: {}",
             text(&out.stderr)
         );

@@ -95,9 +95,9 @@ pub(crate) fn memory_fill(interrupt: Option<Interrupt>) -> Function {
 /// Traps with an out-of-bounds memory access unless `[local, local + len)` lies in memory,
 /// computed in 64 bits so that nothing wraps.
 fn trap_unless_in_bounds(f: &mut Function, local: u32) {
-    // `memory_bytes < start + len`, with the memory size pushed first: wasm3 0.4.7 has no
-    // operation for `i64.gt_u` on this operand order (it refuses the function with "no
-    // operation found for opcode"), while this order compiles everywhere.
+    // `memory_bytes < start + len`, with the memory size pushed first: wasm3 0.4.7 puts
+    // `memory.size`'s result in a register without saving what the register held (see
+    // `lower::Replacement::MemorySizeInBlock`), which this order never needs.
     f.instruction(&I::MemorySize(0));
     f.instruction(&I::I64ExtendI32U);
     f.instruction(&I::I64Const(16));

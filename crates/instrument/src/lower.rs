@@ -16,6 +16,10 @@ pub(crate) enum Replacement {
     Select,
     /// A call to an injected helper.
     Call(Helper),
+    /// `memory.size` in a block of its own: wasm3 0.4.7 puts its result in a register without
+    /// saving what the register held, so `x memory.size i32.add` found no operation; the block
+    /// makes it save the register first.
+    MemorySizeInBlock,
 }
 
 /// `None` for MVP instructions (kept as they are), the replacement for lowerable ones, and
@@ -51,6 +55,7 @@ pub(crate) fn classify(
         Operator::MemoryFill { .. } => Ok(Some(Replacement::Call(Helper::MemoryFill))),
         // MVP, but wasm3 gets a huge delta wrong (see `helpers::memory_grow`).
         Operator::MemoryGrow { mem: 0 } => Ok(Some(Replacement::Call(Helper::MemoryGrow))),
+        Operator::MemorySize { mem: 0 } => Ok(Some(Replacement::MemorySizeInBlock)),
         Operator::TypedSelect {
             ty: ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64,
         } => Ok(Some(Replacement::Select)),
@@ -95,6 +100,13 @@ pub(crate) fn emit(f: &mut Function, r: Replacement, helper_index: &dyn Fn(Helpe
         }
         Replacement::Call(helper) => {
             f.instruction(&I::Call(helper_index(helper)));
+        }
+        Replacement::MemorySizeInBlock => {
+            f.instruction(&I::Block(wasm_encoder::BlockType::Result(
+                wasm_encoder::ValType::I32,
+            )));
+            f.instruction(&I::MemorySize(0));
+            f.instruction(&I::End);
         }
     }
 }

@@ -227,3 +227,66 @@ fn memory_grow_with_a_huge_delta_fails_with_minus_one_on_every_engine() {
         );
     }
 }
+
+/// Three shapes wasm3 0.4.7 got wrong, each run with no limits and with fuel plus a timeout
+/// (whose injected checks put an `if` between a call and the use of its result):
+/// - a call's i64 result live across the fuel charge (with 32-bit value slots, wasm3 marked
+///   only its low half as taken and reused the high half);
+/// - a local read before an `if` that writes it, after an i64 parameter (32-bit slots again:
+///   wasm3 took local numbers for slot numbers when saving them);
+/// - `memory.size` while a register holds a value (wasm3 refused the function with "no
+///   operation found for opcode").
+const WASM3_SHAPES: &str = r#"(module
+  (memory (export "memory") 1)
+  (func $big (result i64) i64.const 0x1122334455667788)
+  (func $work (param $p i32)
+    local.get $p
+    call $big
+    i64.store)
+  (func (export "call_result") (result i64)
+    (call $work (i32.const 8))
+    (i64.load (i32.const 8)))
+  (func (export "local_before_if") (param $a i64) (param $b i32) (result i32)
+    local.get $b
+    i32.const 1
+    if
+      i32.const 99
+      local.set $b
+    end)
+  (func (export "size_in_sum") (param i32) (result i32)
+    local.get 0
+    i32.const 1
+    i32.add
+    memory.size
+    i32.add))"#;
+
+#[test]
+fn call_results_locals_and_memory_size_are_right_with_and_without_limits() {
+    let limited = Limits {
+        fuel: Some(1_000_000),
+        timeout: Some(Duration::from_secs(30)),
+        ..Limits::default()
+    };
+    for engine in engines() {
+        for limits in [Limits::default(), limited.clone()] {
+            let what = format!("{engine} (fuel: {:?})", limits.fuel);
+            let mut inst = instance(&engine, WASM3_SHAPES, limits);
+            assert_eq!(
+                inst.call("call_result", &[]).unwrap(),
+                vec![Val::I64(0x1122334455667788)],
+                "{what}"
+            );
+            assert_eq!(
+                inst.call("local_before_if", &[Val::I64(5), Val::I32(7)])
+                    .unwrap(),
+                vec![Val::I32(7)],
+                "{what}"
+            );
+            assert_eq!(
+                inst.call("size_in_sum", &[Val::I32(40)]).unwrap(),
+                vec![Val::I32(42)],
+                "{what}"
+            );
+        }
+    }
+}

@@ -245,7 +245,11 @@ fn run(
     let mut call = Call::new(st, guest, true);
     let outcome = body(&mut call, &Args(params));
     let duration = started.elapsed();
-    let errno = errno(outcome)?;
+    // `proc_exit` ends the guest through a host error; it is still a call, and audited as one.
+    let (errno, stop) = match errno(outcome) {
+        Ok(errno) => (errno, None),
+        Err(stop) => (Errno::SUCCESS, Some(stop)),
+    };
     let allowed = !is_denial(errno);
     if audit.wants(allowed) {
         let paths = call.paths.take().unwrap_or_default();
@@ -264,7 +268,10 @@ fn run(
             duration,
         });
     }
-    Ok(errno)
+    match stop {
+        Some(stop) => Err(stop),
+        None => Ok(errno),
+    }
 }
 
 fn errno(outcome: Res) -> Result<Errno, HostError> {
