@@ -93,6 +93,21 @@ pub enum Error {
     /// The engine cannot run this module (a feature it lacks, a type it cannot pass).
     #[error("{engine} does not support {what}")]
     Unsupported { engine: String, what: String },
+    /// The engine could not compile one instruction of a valid module: what, and where. The
+    /// facade traces `func` and `offset` back to the module the user gave; `offset` is `None`
+    /// for an instruction wasmux added to `func` (a lowering, a limit check), and `func` is
+    /// `None` too inside a function wasmux added.
+    #[error("{}{engine} cannot compile `{op}` {}: {reason}",
+        if file.is_empty() { String::new() } else { format!("{file}: ") },
+        refused_where(*func, *offset))]
+    RefusedCode {
+        engine: String,
+        file: String,
+        func: Option<u32>,
+        offset: Option<usize>,
+        op: String,
+        reason: String,
+    },
     /// Imports nobody provides.
     #[error("unresolved import{}: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     UnresolvedImports(Vec<String>),
@@ -140,6 +155,14 @@ pub enum Error {
     Engine { engine: String, message: String },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+fn refused_where(func: Option<u32>, offset: Option<usize>) -> String {
+    match (func, offset) {
+        (Some(func), Some(offset)) => format!("at byte offset {offset:#x} (function {func})"),
+        (Some(func), None) => format!("in code wasmux added to function {func}"),
+        (None, _) => "in a function wasmux added".to_string(),
+    }
 }
 
 fn hint(available: &[String]) -> String {

@@ -137,7 +137,7 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Vec<u8>, InstrumentErro
     }
     let info = analyze::analyze(wasm, opts)?;
     let layout = layout::Layout::new(&info, opts)?;
-    let out = rewrite::rewrite(wasm, opts, &info, &layout)?;
+    let out = rewrite::rewrite(wasm, opts, &info, &layout, None)?;
     let mut drop = Vec::new();
     if layout.moved_start.is_some() {
         drop.push(sections::START);
@@ -147,4 +147,74 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Vec<u8>, InstrumentErro
         drop.push(sections::DATA_COUNT);
     }
     Ok(sections::without(&out, &drop))
+}
+
+/// Where an instruction of a rewritten module came from in the module given to [`instrument`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The instruction at this byte offset of the input, in its function `func` (imports
+    /// counted), or what it was lowered to.
+    Input { func: u32, offset: usize },
+    /// Code the rewrite added to the input's function `func`: a charge, a check, a spill.
+    AddedTo { func: u32 },
+    /// A function the rewrite added (a lowering helper).
+    AddedFunction,
+}
+
+/// Traces byte offset `offset` of `rewritten` (what [`instrument`] made of `wasm` with `opts`)
+/// back to `wasm`, by rewriting the function that holds it again and noting where each of its
+/// instructions goes; cheap enough for an error path, not for every instruction of every
+/// module. `None` when `offset` is not inside a function body of `rewritten`.
+pub fn origin(wasm: &[u8], opts: &Options, rewritten: &[u8], offset: usize) -> Option<Origin> {
+    let (body, start) = body_holding(rewritten, offset)?;
+    if !opts.changes_anything() {
+        return Some(Origin::Input {
+            func: defined_to_func(wasm, body)?,
+            offset,
+        });
+    }
+    let info = analyze::analyze(wasm, opts).ok()?;
+    if body >= info.defined_funcs as usize {
+        return Some(Origin::AddedFunction);
+    }
+    let func = info.imported_funcs + body as u32;
+    let layout = layout::Layout::new(&info, opts).ok()?;
+    let spans = std::cell::RefCell::new(Vec::new());
+    rewrite::rewrite(wasm, opts, &info, &layout, Some((body, &spans))).ok()?;
+    let at = offset - start;
+    let found = spans
+        .into_inner()
+        .into_iter()
+        .find(|s| s.start <= at && at < s.end);
+    Some(match found {
+        Some(span) => Origin::Input {
+            func,
+            offset: span.original,
+        },
+        None => Origin::AddedTo { func },
+    })
+}
+
+/// The defined function (0 = the first body) whose body holds `offset`, and where that body's
+/// locals start.
+fn body_holding(wasm: &[u8], offset: usize) -> Option<(usize, usize)> {
+    let mut body = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CodeSectionEntry(f) = payload.ok()? {
+            let range = f.range();
+            if range.start <= offset && offset < range.end {
+                return Some((body, range.start));
+            }
+            body += 1;
+        }
+    }
+    None
+}
+
+/// The function index (imports counted) of defined function `body`.
+fn defined_to_func(wasm: &[u8], body: usize) -> Option<u32> {
+    let imports = analyze::analyze(wasm, &Options::default())
+        .ok()?
+        .imported_funcs;
+    Some(imports + body as u32)
 }

@@ -1,5 +1,6 @@
 //! Fuel charges and interrupt checks woven into function bodies.
 
+use std::cell::RefCell;
 use wasm_encoder::reencode::{Error, Reencode};
 use wasm_encoder::{BlockType, Function, Instruction as I, ValType};
 use wasmparser::{FunctionBody, Operator};
@@ -31,6 +32,17 @@ pub(crate) struct BodyContext<'a> {
     pub helper_index: Option<&'a dyn Fn(Helper) -> u32>,
     /// Parameter count of each type, by type index.
     pub type_params: &'a [u32],
+    /// When set, where in the rewritten body each original instruction went.
+    pub spans: Option<&'a RefCell<Vec<Span>>>,
+}
+
+/// Bytes `start..end` of a rewritten body (counted from its locals) hold what the instruction
+/// at byte offset `original` of the input became.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub original: usize,
 }
 
 impl BodyContext<'_> {
@@ -287,11 +299,19 @@ where
             Operator::End | Operator::Delegate { .. } => depth = depth.saturating_sub(1),
             _ => {}
         }
+        let start = f.byte_len();
         match (replacement, cx.helper_index) {
             (Some(r), Some(helper_index)) => lower::emit(&mut f, r, helper_index),
             _ => {
                 f.instruction(&reencoder.instruction(op)?);
             }
+        }
+        if let Some(spans) = cx.spans {
+            spans.borrow_mut().push(Span {
+                start,
+                end: f.byte_len(),
+                original: offset,
+            });
         }
         if reloads {
             reload(&mut f);

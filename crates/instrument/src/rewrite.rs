@@ -10,20 +10,25 @@ use wasmparser::{KnownCustom, Parser};
 
 use crate::analyze::{cap_in_own_pages, Info};
 use crate::layout::Layout;
-use crate::meter::{self, BodyContext};
+use crate::meter::{self, BodyContext, Span};
 use crate::{InstrumentError, Options};
+use std::cell::RefCell;
 
+/// Rewrites `wasm`; with `record`, also notes where each instruction of that body (0 = the
+/// first defined function) went.
 pub(crate) fn rewrite(
     wasm: &[u8],
     opts: &Options,
     info: &Info,
     layout: &Layout,
+    record: Option<(usize, &RefCell<Vec<Span>>)>,
 ) -> Result<Vec<u8>, InstrumentError> {
     let mut rewriter = Rewriter {
         opts,
         info,
         layout,
         next_body: 0,
+        record,
     };
     let mut module = Module::new();
     rewriter
@@ -42,6 +47,7 @@ struct Rewriter<'a> {
     layout: &'a Layout,
     /// Index (among defined functions) of the next body to rewrite.
     next_body: usize,
+    record: Option<(usize, &'a RefCell<Vec<Span>>)>,
 }
 
 /// Sections this pass may have to create, in the order the binary format requires.
@@ -332,6 +338,9 @@ impl Reencode for Rewriter<'_> {
             interrupt: layout.interrupt,
             helper_index: self.opts.lower_post_mvp.then_some(&helper_index as _),
             type_params: &self.info.type_params,
+            spans: self
+                .record
+                .and_then(|(body, spans)| (body == self.next_body).then_some(spans)),
         };
         let params = self.info.defined_func_params(self.next_body);
         self.next_body += 1;

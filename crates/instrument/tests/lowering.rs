@@ -486,3 +486,72 @@ fn an_empty_element_segment_inside_the_table_is_dropped_and_one_outside_is_kept(
     assert!(instantiate(&wat(src)).is_err());
     assert!(instantiate(&outside).is_err());
 }
+
+/// Every instruction of the rewritten module's code, with its byte offset, per defined function.
+fn rewritten_ops(wasm: &[u8]) -> Vec<Vec<(String, usize)>> {
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload.unwrap() {
+            let mut ops = body.get_operators_reader().unwrap();
+            let mut list = Vec::new();
+            while !ops.eof() {
+                let (op, at) = ops.read_with_offset().unwrap();
+                list.push((format!("{op:?}"), at));
+            }
+            out.push(list);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_offset_in_rewritten_code_traces_back_to_the_input() {
+    use wasmux_instrument::{origin, Origin};
+    let src = r#"(module
+      (import "env" "f" (func))
+      (memory 1)
+      (func (param i32) (result i32)
+        local.get 0
+        i32.extend8_s)
+      (func (param i32 i32 i32)
+        (memory.copy (local.get 0) (local.get 1) (local.get 2))))"#;
+    let wasm = wat(src);
+    let extend = offset_of(&wasm, |op| matches!(op, wasmparser::Operator::I32Extend8S));
+    let opts = Options {
+        fuel: true,
+        interrupt: true,
+        max_memory_pages: None,
+        lower_post_mvp: true,
+    };
+    let rewritten = instrument(&wasm, &opts).unwrap();
+    let bodies = rewritten_ops(&rewritten);
+    // The first body: the lowered `i32.extend8_s` (a shift pair) comes from the original, the
+    // injected fuel charge does not.
+    let first = &bodies[0];
+    let shl = first.iter().find(|(op, _)| op == "I32Shl").unwrap().1;
+    assert_eq!(
+        origin(&wasm, &opts, &rewritten, shl),
+        Some(Origin::Input {
+            func: 1,
+            offset: extend
+        })
+    );
+    let charge = first
+        .iter()
+        .find(|(op, _)| op.starts_with("GlobalGet"))
+        .unwrap()
+        .1;
+    assert_eq!(
+        origin(&wasm, &opts, &rewritten, charge),
+        Some(Origin::AddedTo { func: 1 })
+    );
+    // Bodies past the input's two are helpers (memory.copy's).
+    assert!(bodies.len() > 2);
+    let helper = bodies[2][0].1;
+    assert_eq!(
+        origin(&wasm, &opts, &rewritten, helper),
+        Some(Origin::AddedFunction)
+    );
+    // Outside any body.
+    assert_eq!(origin(&wasm, &opts, &rewritten, 3), None);
+}

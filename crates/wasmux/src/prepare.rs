@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use wasmux_core::{CompiledModule, Engine, Error, Limits};
-use wasmux_instrument::{InstrumentError, Options};
+use wasmux_instrument::{InstrumentError, Options, Origin};
 
 const PAGE: u64 = 65536;
 
@@ -40,12 +40,45 @@ pub(crate) fn prepare_with(
     } else {
         wasmux_instrument::instrument(wasm, opts).map_err(|e| instrument_error(engine, name, e))?
     };
-    let compiled = engine.compile(&bytes)?;
+    let compiled = engine
+        .compile(&bytes)
+        .map_err(|e| in_input(e, name, wasm, opts, &bytes))?;
     Ok(Prepared {
         compiled,
         bytes,
         metered: opts.fuel,
     })
+}
+
+/// An instruction the engine refused, named where the user's module has it: rewriting
+/// moved it, or added it.
+fn in_input(e: Error, name: &str, wasm: &[u8], opts: &Options, compiled: &[u8]) -> Error {
+    let Error::RefusedCode {
+        engine,
+        func,
+        offset: Some(offset),
+        op,
+        reason,
+        ..
+    } = e
+    else {
+        return e;
+    };
+    let (func, offset) = match wasmux_instrument::origin(wasm, opts, compiled, offset) {
+        Some(Origin::Input { func, offset }) => (Some(func), Some(offset)),
+        Some(Origin::AddedTo { func }) => (Some(func), None),
+        Some(Origin::AddedFunction) => (None, None),
+        // Not inside a body: keep what the engine said, about the bytes it was given.
+        None => (func, Some(offset)),
+    };
+    Error::RefusedCode {
+        engine,
+        file: name.to_string(),
+        func,
+        offset,
+        op,
+        reason,
+    }
 }
 
 fn instrument_error(engine: &dyn Engine, name: &str, e: InstrumentError) -> Error {

@@ -21,6 +21,7 @@ mod call;
 mod dry_run;
 mod engine;
 mod host;
+mod locate;
 mod module;
 mod stack;
 mod store;

@@ -143,3 +143,49 @@ fn nesting_up_to_the_limit_compiles_and_runs() {
     let (mut s, id) = instance(&wat, &[]);
     assert_eq!(call1(&mut *s, id, "f", &[]), Val::I32(3));
 }
+
+#[test]
+fn a_refused_instruction_is_named_with_its_byte_offset() {
+    // wasm3 0.4.7 leaves `memory.size`'s result in a register it did not save first, then
+    // finds no operation for the `i32.add` that follows (the facade's lowering avoids this by
+    // putting `memory.size` in a block; the adapter alone compiles what it is given).
+    let src = r#"(module
+      (memory 1)
+      (func (param i32) (result i32) (local.get 0))
+      (func (export "g") (param i32) (result i32)
+        local.get 0
+        i32.const 1
+        i32.add
+        memory.size
+        i32.add))"#;
+    let wasm = wat::parse_str(src).unwrap();
+    let mut adds = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload.unwrap() {
+            let mut ops = body.get_operators_reader().unwrap();
+            while !ops.eof() {
+                let (op, at) = ops.read_with_offset().unwrap();
+                if matches!(op, wasmparser::Operator::I32Add) {
+                    adds.push(at);
+                }
+            }
+        }
+    }
+    match compile(src) {
+        Err(Error::RefusedCode {
+            engine,
+            func,
+            offset,
+            op,
+            reason,
+            ..
+        }) => {
+            assert_eq!(engine, "wasm3");
+            assert_eq!(func, Some(1));
+            assert_eq!(offset, Some(adds[1]), "the second i32.add");
+            assert_eq!(op, "i32_add");
+            assert!(reason.contains("no operation found"), "{reason}");
+        }
+        other => panic!("expected RefusedCode, got {:?}", other.map(|_| ())),
+    }
+}
