@@ -30,6 +30,8 @@ pub mod raw {
         pub fn poll_oneoff(input: i32, output: i32, n: i32, nevents: i32) -> i32;
         pub fn path_symlink(old: i32, old_len: i32, fd: i32, new: i32, new_len: i32) -> i32;
         pub fn fd_readdir(fd: i32, buf: i32, len: i32, cookie: i64, used: i32) -> i32;
+        pub fn fd_fdstat_set_rights(fd: i32, base: i64, inheriting: i64) -> i32;
+        pub fn fd_renumber(from: i32, to: i32) -> i32;
     }
 }
 

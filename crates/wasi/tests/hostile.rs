@@ -108,6 +108,9 @@ poll huge: 28
 readdir bad: 21
 bad fd: 8
 never opened: read 8 close 8 seek 8 readdir 8 open 8 close -1 8
+rights: open 0 write read-only 8 widen 76 renumber 0 write renumbered 8
+rights: open dir 0 other 0 write dir 31 create without the right 76 inherit more 0
+rights: write through narrowed 8
 still alive
 ";
     assert_eq!(out.stdout, expected);

@@ -96,5 +96,62 @@ fn main() {
             raw::fd_close(-1),
         );
     }
+    rights();
     println!("still alive");
+}
+
+/// Rights a guest dropped, or never had, stay out of reach: no widening, no way around them
+/// by renumbering, no writing a directory.
+fn rights() {
+    const FD_READ: i64 = 1 << 1;
+    const FD_WRITE: i64 = 1 << 6;
+    const PATH_CREATE_FILE: i64 = 1 << 10;
+    const PATH_OPEN: i64 = 1 << 13;
+    const O_CREAT: i32 = 1;
+    const O_DIRECTORY: i32 = 2;
+    let open = |dir: i32, path: &str, oflags: i32, base: i64, inheriting: i64| {
+        let mut fd = 0u32;
+        let e = unsafe {
+            raw::path_open(
+                dir,
+                0,
+                path.as_ptr() as i32,
+                path.len() as i32,
+                oflags,
+                base,
+                inheriting,
+                0,
+                &mut fd as *mut u32 as i32,
+            )
+        };
+        (e, fd as i32)
+    };
+    let byte = [b'x'];
+    let iov = [byte.as_ptr() as u32, 1u32];
+    let mut n = 0u32;
+    let write = |fd: i32, n: &mut u32| unsafe {
+        raw::fd_write(fd, iov.as_ptr() as i32, 1, n as *mut u32 as i32)
+    };
+    let (e, reader) = open(TMP_FD, "inside.txt", 0, FD_READ, 0);
+    let (e2, other) = open(TMP_FD, "inside.txt", 0, FD_READ | FD_WRITE, 0);
+    unsafe {
+        println!(
+            "rights: open {e} write read-only {} widen {} renumber {} write renumbered {}",
+            write(reader, &mut n),
+            raw::fd_fdstat_set_rights(reader, FD_READ | FD_WRITE, 0),
+            raw::fd_renumber(reader, other),
+            write(other, &mut n),
+        );
+    }
+    let (e3, dir) = open(TMP_FD, ".", O_DIRECTORY, PATH_OPEN, PATH_OPEN | FD_READ);
+    println!(
+        "rights: open dir {e3} other {e2} write dir {} create without the right {} inherit more {}",
+        open(TMP_FD, ".", O_DIRECTORY, FD_WRITE, 0).0,
+        open(dir, "new.txt", O_CREAT, 0, 0).0,
+        open(dir, "inside.txt", 0, FD_READ | FD_WRITE, 0).0,
+    );
+    // What a file opened through the narrowed directory got: only what it passes on.
+    let (_, narrowed) = open(dir, "inside.txt", 0, FD_READ | FD_WRITE, 0);
+    println!("rights: write through narrowed {}", write(narrowed, &mut n));
+    let _ = PATH_CREATE_FILE;
 }

@@ -102,9 +102,15 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
     }
     let inherited = call.st.table.rights(fd)?.inheriting;
     let d = call.st.table.dir_with(fd, needed)?;
-    // A directory is never opened for writing, whatever rights are asked for: wasi-libc and
-    // Rust's std ask for the parent's rights when they open a directory.
-    let write = !directory && (requested.base & rights::FILE_WRITE != 0 || append || trunc);
+    // The host opens for writing only what the guest may write: what it asked for within
+    // what the directory passes on (or, asking for nothing, what append and truncate imply).
+    // A directory is never opened for writing.
+    let write = !directory
+        && (trunc
+            || match requested.base {
+                0 => append,
+                base => base & inherited & rights::FILE_WRITE != 0,
+            });
     if d.mount.readonly() && (write || creat) {
         call.rule = Some(d.mount.rule());
         return Err(Errno::ROFS.into());
