@@ -220,47 +220,36 @@ fn wast_runs_a_script_and_ends_with_the_totals_line() {
     assert!(!stderr(&out).contains("panicked"));
 }
 
-fn leb128(mut n: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
 /// A valid module of about `mib` MiB: many functions `() -> i32` of `i32.const 1; drop` runs.
 fn large_module(mib: usize) -> Vec<u8> {
-    const FUNCS: u64 = 4096;
-    let body_ops = mib * 1024 * 1024 / FUNCS as usize / 3;
-    let mut body = vec![0]; // no locals
-    for _ in 0..body_ops {
-        body.extend_from_slice(&[0x41, 0x01, 0x1a]);
-    }
-    body.extend_from_slice(&[0x41, 0x00, 0x0b]);
-    let section = |id: u8, content: Vec<u8>, out: &mut Vec<u8>| {
-        out.push(id);
-        leb128(content.len() as u64, out);
-        out.extend(content);
+    use wasm_encoder::{
+        CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction, Module,
+        TypeSection, ValType,
     };
-    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-    section(1, vec![1, 0x60, 0, 1, 0x7f], &mut wasm);
-    let mut funcs = Vec::new();
-    leb128(FUNCS, &mut funcs);
-    funcs.extend(std::iter::repeat_n(0u8, FUNCS as usize));
-    section(3, funcs, &mut wasm);
-    section(7, [&[1u8, 2][..], b"f0", &[0, 0]].concat(), &mut wasm);
-    let mut code = Vec::new();
-    leb128(FUNCS, &mut code);
-    for _ in 0..FUNCS {
-        leb128(body.len() as u64, &mut code);
-        code.extend_from_slice(&body);
+    const FUNCS: usize = 4096;
+    let mut body = Function::new([]);
+    for _ in 0..mib * 1024 * 1024 / FUNCS / 3 {
+        body.instruction(&Instruction::I32Const(1));
+        body.instruction(&Instruction::Drop);
     }
-    section(10, code, &mut wasm);
-    wasm
+    body.instruction(&Instruction::I32Const(0));
+    body.instruction(&Instruction::End);
+    let mut types = TypeSection::new();
+    types.ty().function([], [ValType::I32]);
+    let (mut funcs, mut code) = (FunctionSection::new(), CodeSection::new());
+    for _ in 0..FUNCS {
+        funcs.function(0);
+        code.function(&body);
+    }
+    let mut exports = ExportSection::new();
+    exports.export("f0", ExportKind::Func, 0);
+    let mut module = Module::new();
+    module
+        .section(&types)
+        .section(&funcs)
+        .section(&exports)
+        .section(&code);
+    module.finish()
 }
 
 #[test]

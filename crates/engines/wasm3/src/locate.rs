@@ -2,6 +2,7 @@
 //! prefixes of its body (each closed with `unreachable` and the `end`s it needs) and bisecting
 //! on which ones wasm3 accepts gives the first instruction it cannot take, with its byte offset.
 
+use wasm_encoder::Section;
 use wasmparser::{FunctionBody, Operator, Parser, Payload};
 
 /// The refused instruction: its byte offset in `wasm` and its name (`i32_add`).
@@ -138,35 +139,18 @@ impl<'a> CodeSection<'a> {
 
     /// `wasm` with body `index` replaced by `body` (locals and instructions, without size).
     fn with_body(&self, wasm: &[u8], index: usize, body: &[u8]) -> Vec<u8> {
-        let mut content = Vec::new();
-        leb128(self.bodies.len() as u64, &mut content);
+        let mut code = wasm_encoder::CodeSection::new();
         for (i, b) in self.bodies.iter().enumerate() {
-            let bytes = if i == index {
+            code.raw(if i == index {
                 body
             } else {
                 &wasm[b.range().start..b.range().end]
-            };
-            leb128(bytes.len() as u64, &mut content);
-            content.extend_from_slice(bytes);
+            });
         }
         let mut out = wasm[..self.start].to_vec();
-        out.push(10);
-        leb128(content.len() as u64, &mut out);
-        out.extend(content);
+        code.append_to(&mut out);
         out.extend_from_slice(&wasm[self.end..]);
         out
-    }
-}
-
-fn leb128(mut n: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
     }
 }
 
