@@ -244,3 +244,85 @@ fn thousands_of_files_open_at_once() {
         );
     }
 }
+
+/// Runs `wasmux ARGS` and returns its exit status and peak resident memory in KiB, from the
+/// kernel's own count for that one process (wait4).
+fn peak_rss_kib(args: &[&str]) -> (i32, i64) {
+    let child = wasmux_cmd(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value of that plain C struct, and wait4 fills it for
+    // the child we spawned and have not waited for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    std::mem::forget(child);
+    (libc::WEXITSTATUS(status), usage.ru_maxrss)
+}
+
+/// A guest with 16 MiB of memory that makes one call with `count` iovecs, each covering all
+/// of its memory: `fd_write` to stdout, or `fd_read` from stdin.
+fn iovec_bomb(call: &str, count: u32) -> String {
+    let iovecs: String = (0..count)
+        .map(|i| format!("(i32.store (i32.const {}) (i32.const 0)) (i32.store (i32.const {}) (i32.const 16777216))\n", i * 8, i * 8 + 4))
+        .collect();
+    let import = match call {
+        "fd_write" => {
+            r#"(import "wasi_snapshot_preview1" "fd_write" (func $io (param i32 i32 i32 i32) (result i32)))"#
+        }
+        _ => {
+            r#"(import "wasi_snapshot_preview1" "fd_read" (func $io (param i32 i32 i32 i32) (result i32)))"#
+        }
+    };
+    let fd = if call == "fd_write" { 1 } else { 0 };
+    format!(
+        r#"(module {import}
+  (memory (export "memory") 256 256)
+  (func (export "_start")
+    {iovecs}
+    (if (call $io (i32.const {fd}) (i32.const 0) (i32.const {count}) (i32.const 16384))
+      (then unreachable))))"#
+    )
+}
+
+#[test]
+fn one_call_with_huge_iovecs_uses_bounded_host_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // 255 iovecs of 16 MiB: 4080 MiB in one call, the most a WASI size can count.
+    for call in ["fd_write", "fd_read"] {
+        let one = dir.path().join(format!("{call}-1.wat"));
+        let many = dir.path().join(format!("{call}-255.wat"));
+        std::fs::write(&one, iovec_bomb(call, 1)).unwrap();
+        std::fs::write(&many, iovec_bomb(call, 255)).unwrap();
+        for engine in engines() {
+            let run = |module: &Path| {
+                let module = module.display().to_string();
+                peak_rss_kib(&[
+                    "run",
+                    "--engine",
+                    &engine,
+                    "--stdout",
+                    "/dev/null",
+                    "--stdin",
+                    "/dev/zero",
+                    &module,
+                ])
+            };
+            let (status, baseline) = run(&one);
+            assert_eq!(status, 0, "{engine} {call}, one iovec");
+            let (status, peak) = run(&many);
+            println!("{engine} {call}: {baseline} KiB with one iovec, {peak} KiB with 255");
+            assert_eq!(status, 0, "{engine} {call}, 255 iovecs");
+            // What one call may add: the 64 KiB gather buffer and the allocator's slack, far
+            // below even one more iovec's 16 MiB.
+            assert!(
+                peak <= baseline + 8 * 1024,
+                "{engine} {call}: peak {peak} KiB with 255 iovecs, {baseline} KiB with one"
+            );
+        }
+    }
+}

@@ -79,6 +79,7 @@ fn from_host_errno(code: i32) -> Errno {
         11 => Errno::AGAIN,
         12 => Errno::NOMEM,
         13 => Errno::ACCES,
+        14 => Errno::FAULT,
         17 => Errno::EXIST,
         18 => Errno::XDEV,
         20 => Errno::NOTDIR,

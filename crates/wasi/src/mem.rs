@@ -83,51 +83,25 @@ impl<'a> Mem<'a> {
             .map_err(|_| Errno::ILSEQ)
     }
 
-    /// The `(buf, len)` pairs of an iovec array, each checked against memory.
+    /// The `(buf, len)` pairs of an iovec array, each checked against memory; a total that
+    /// a `size` cannot count is `EINVAL`, as an overflowing `writev` is in POSIX.
     pub fn iovecs(&self, ptr: u32, count: u32) -> Result<Vec<(u32, u32)>, Errno> {
         if count > MAX_VECTORS {
             return Err(Errno::INVAL);
         }
         self.check_array(ptr, count, 8)?;
-        (0..count)
+        let iovs = (0..count)
             .map(|i| {
                 let at = ptr + i * 8;
                 let (buf, len) = (self.read_u32(at)?, self.read_u32(at + 4)?);
                 self.range(buf, len)?;
                 Ok((buf, len))
             })
-            .collect()
-    }
-
-    /// Gathers the bytes of an iovec array (what `fd_write` sends).
-    pub fn gather(&self, iovs: &[(u32, u32)]) -> Result<Vec<u8>, Errno> {
-        let mut out = Vec::new();
-        for &(buf, len) in iovs {
-            out.extend_from_slice(self.slice(buf, len)?);
+            .collect::<Result<Vec<_>, Errno>>()?;
+        let total: u64 = iovs.iter().map(|&(_, len)| len as u64).sum();
+        if total > u32::MAX as u64 {
+            return Err(Errno::INVAL);
         }
-        Ok(out)
+        Ok(iovs)
     }
-
-    /// Scatters `data` over an iovec array (what `fd_read` fills); returns the bytes placed.
-    pub fn scatter(&mut self, iovs: &[(u32, u32)], data: &[u8]) -> Result<usize, Errno> {
-        let mut done = 0;
-        for &(buf, len) in iovs {
-            if done == data.len() {
-                break;
-            }
-            let n = (len as usize).min(data.len() - done);
-            self.write(buf, &data[done..done + n])?;
-            done += n;
-        }
-        Ok(done)
-    }
-}
-
-/// Total length of an iovec array, refusing totals that do not fit the guest's `size`.
-pub fn total_len(iovs: &[(u32, u32)]) -> Result<usize, Errno> {
-    let total: u64 = iovs.iter().map(|&(_, len)| len as u64).sum();
-    if total > u32::MAX as u64 {
-        return Err(Errno::INVAL);
-    }
-    Ok(total as usize)
 }

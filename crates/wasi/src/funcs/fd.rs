@@ -1,10 +1,10 @@
 //! Functions on an open descriptor: read, write, seek, stat, close, renumber.
 
 use super::stat::{set_times_request, write_fdstat, Stat};
+use super::vectored::{read_iovecs, settle, write_iovecs};
 use super::{Args, Call, Res};
 use crate::abi::{fdflags, filetype, rights, whence};
 use crate::errno::Errno;
-use crate::mem::total_len;
 use crate::table::{Entry, Rights};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
@@ -12,13 +12,13 @@ use std::os::unix::fs::FileExt;
 pub fn fd_write(call: &mut Call, a: &Args) -> Res {
     let (fd, iovs, count, out) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
     let iovs = call.mem.iovecs(iovs, count)?;
-    let data = call.mem.gather(&iovs)?;
     // Check the result pointer before writing, so a bad one has no side effect.
     call.mem.slice(out, 4)?;
-    let n = match call.st.table.with_right(fd, rights::FD_WRITE)? {
-        Entry::Stdio(which, s) => s.write(*which, &data)?,
+    let Call { st, mem, rule, .. } = call;
+    let written = match st.table.with_right(fd, rights::FD_WRITE)? {
+        Entry::Stdio(which, s) => write_iovecs(mem, &iovs, |d| s.write(*which, d)),
         Entry::File(f) if f.mount.readonly() => {
-            call.rule = Some(f.mount.rule());
+            *rule = Some(f.mount.rule());
             return Err(Errno::ROFS.into());
         }
         Entry::File(f) => {
@@ -26,13 +26,14 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
             if f.append() {
                 f.file.seek(SeekFrom::End(0))?;
             }
-            f.file.write_all(&data)?;
+            let written = write_iovecs(mem, &iovs, |d| f.file.write(d));
             f.sync_after_write()?;
-            data.len()
+            written
         }
-        Entry::Socket(s) => s.write(&data)?,
+        Entry::Socket(s) => write_iovecs(mem, &iovs, |d| s.write(d)),
         _ => return Err(Errno::BADF.into()),
     };
+    let n = settle(written)?;
     call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
@@ -42,40 +43,34 @@ pub fn fd_read(call: &mut Call, a: &Args) -> Res {
     let (fd, iovs, count, out) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
     let iovs = call.mem.iovecs(iovs, count)?;
     call.mem.slice(out, 4)?;
-    let mut buf = vec![0u8; total_len(&iovs)?];
-    let n = match call.st.table.with_right(fd, rights::FD_READ)? {
-        Entry::Stdio(which, s) => s.read(*which, &mut buf)?,
-        Entry::File(f) => read_full(&mut f.file, &mut buf)?,
-        Entry::Socket(s) => s.read(&mut buf)?,
+    let Call { st, mem, .. } = call;
+    let read = match st.table.with_right(fd, rights::FD_READ)? {
+        Entry::Stdio(which, s) => read_iovecs(mem, &iovs, false, |b| s.read(*which, b)),
+        // A short count from a file means its end, so each iovec is filled in turn.
+        Entry::File(f) => read_iovecs(mem, &iovs, true, |b| f.file.read(b)),
+        Entry::Socket(s) => read_iovecs(mem, &iovs, false, |b| s.read(b)),
         Entry::Dir(_) => return Err(Errno::ISDIR.into()),
         _ => return Err(Errno::BADF.into()),
     };
-    let n = call.mem.scatter(&iovs, &buf[..n])?;
+    let n = settle(read)?;
     call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
-}
-
-/// Fills as much of `buf` as the file has, so that a short count means end of file.
-fn read_full(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut done = 0;
-    while done < buf.len() {
-        match f.read(&mut buf[done..])? {
-            0 => break,
-            n => done += n,
-        }
-    }
-    Ok(done)
 }
 
 pub fn fd_pread(call: &mut Call, a: &Args) -> Res {
     let (fd, iovs, count, offset, out) = (a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4));
     let iovs = call.mem.iovecs(iovs, count)?;
     call.mem.slice(out, 4)?;
-    let mut buf = vec![0u8; total_len(&iovs)?];
-    let f = call.st.table.file_with(fd, rights::FD_READ)?;
-    let n = f.file.read_at(&mut buf, offset)?;
-    let n = call.mem.scatter(&iovs, &buf[..n])?;
+    let Call { st, mem, .. } = call;
+    let f = st.table.file_with(fd, rights::FD_READ)?;
+    let mut at = offset;
+    let read = read_iovecs(mem, &iovs, true, |b| {
+        let n = f.file.read_at(b, at)?;
+        at += n as u64;
+        Ok(n)
+    });
+    let n = settle(read)?;
     call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
@@ -84,19 +79,25 @@ pub fn fd_pread(call: &mut Call, a: &Args) -> Res {
 pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
     let (fd, iovs, count, offset, out) = (a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4));
     let iovs = call.mem.iovecs(iovs, count)?;
-    let data = call.mem.gather(&iovs)?;
     call.mem.slice(out, 4)?;
-    let f = call.st.table.file_with(fd, rights::FD_WRITE)?;
+    let Call { st, mem, rule, .. } = call;
+    let f = st.table.file_with(fd, rights::FD_WRITE)?;
     if f.mount.readonly() {
-        call.rule = Some(f.mount.rule());
+        *rule = Some(f.mount.rule());
         return Err(Errno::ROFS.into());
     }
     // POSIX leaves pwrite on an append-mode file to the system, and Linux appends; WASI
     // means the offset, as wasi-libc's own pwrite does.
-    f.file.write_all_at(&data, offset)?;
+    let mut at = offset;
+    let written = write_iovecs(mem, &iovs, |d| {
+        let n = f.file.write_at(d, at)?;
+        at += n as u64;
+        Ok(n)
+    });
     f.sync_after_write()?;
-    call.moved(data.len());
-    call.mem.write_u32(out, data.len() as u32)?;
+    let n = settle(written)?;
+    call.moved(n);
+    call.mem.write_u32(out, n as u32)?;
     Ok(())
 }
 

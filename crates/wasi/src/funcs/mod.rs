@@ -11,6 +11,7 @@ mod poll;
 mod proc;
 mod sock;
 mod stat;
+mod vectored;
 
 use crate::audit::{is_denial, AuditEvent, AuditSink};
 use crate::ctx::WasiCtx;

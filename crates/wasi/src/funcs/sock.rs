@@ -1,10 +1,11 @@
 //! Sockets: WASI preview1 can only accept on listeners the host preopened, then send and
 //! receive on the accepted streams.
 
+use super::vectored::{read_iovecs, settle, write_iovecs};
 use super::{Args, Call, Res};
 use crate::abi::fdflags;
+use crate::ctx::WasiCtx;
 use crate::errno::Errno;
-use crate::mem::total_len;
 use crate::table::Entry;
 use std::io::{Read, Write};
 use std::net::Shutdown;
@@ -22,8 +23,8 @@ pub fn sock_accept(call: &mut Call, a: &Args) -> Res {
     Ok(())
 }
 
-fn stream<'a>(call: &'a mut Call, fd: u32) -> Result<&'a mut std::net::TcpStream, Errno> {
-    match call.st.table.get(fd)? {
+fn stream(st: &mut WasiCtx, fd: u32) -> Result<&mut std::net::TcpStream, Errno> {
+    match st.table.get(fd)? {
         Entry::Socket(s) => Ok(s),
         _ => Err(Errno::NOTSOCK),
     }
@@ -34,9 +35,9 @@ pub fn sock_recv(call: &mut Call, a: &Args) -> Res {
     let iovs = call.mem.iovecs(iovs, count)?;
     call.mem.slice(out_len, 4)?;
     call.mem.slice(out_flags, 2)?;
-    let mut buf = vec![0u8; total_len(&iovs)?];
-    let n = stream(call, fd)?.read(&mut buf)?;
-    let n = call.mem.scatter(&iovs, &buf[..n])?;
+    let Call { st, mem, .. } = call;
+    let s = stream(st, fd)?;
+    let n = settle(read_iovecs(mem, &iovs, false, |b| s.read(b)))?;
     call.moved(n);
     call.mem.write_u32(out_len, n as u32)?;
     call.mem.write(out_flags, &[0, 0])?;
@@ -46,9 +47,10 @@ pub fn sock_recv(call: &mut Call, a: &Args) -> Res {
 pub fn sock_send(call: &mut Call, a: &Args) -> Res {
     let (fd, iovs, count, out) = (a.u32(0), a.u32(1), a.u32(2), a.u32(4));
     let iovs = call.mem.iovecs(iovs, count)?;
-    let data = call.mem.gather(&iovs)?;
     call.mem.slice(out, 4)?;
-    let n = stream(call, fd)?.write(&data)?;
+    let Call { st, mem, .. } = call;
+    let s = stream(st, fd)?;
+    let n = settle(write_iovecs(mem, &iovs, |d| s.write(d)))?;
     call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
@@ -61,6 +63,6 @@ pub fn sock_shutdown(call: &mut Call, a: &Args) -> Res {
         3 => Shutdown::Both,
         _ => return Err(Errno::INVAL.into()),
     };
-    stream(call, a.u32(0))?.shutdown(how)?;
+    stream(call.st, a.u32(0))?.shutdown(how)?;
     Ok(())
 }
