@@ -79,16 +79,17 @@ fn listing(dir: &cap_std::fs::Dir) -> Result<Vec<Dirent>, Errno> {
 /// guest to call again with a larger buffer, as the WASI ABI specifies.
 pub fn fd_readdir(call: &mut Call, a: &Args) -> Res {
     let (fd, buf, len, cookie, used) = (a.u32(0), a.u32(1), a.u32(2), a.u64(3), a.u32(4));
-    call.mem.slice(buf, len)?;
     call.mem.slice(used, 4)?;
     let entries = listing(&call.st.table.dir_with(fd, rights::FD_READDIR)?.dir)?;
-    let mut out = Vec::new();
+    // Entries go straight into the guest's buffer, however large the guest made it.
+    let out = call.mem.slice_mut(buf, len)?;
+    let mut filled = 0;
     for (i, e) in entries
         .iter()
         .enumerate()
         .skip(cookie.min(usize::MAX as u64) as usize)
     {
-        if out.len() >= len as usize {
+        if filled >= out.len() {
             break;
         }
         let mut head = [0u8; DIRENT_SIZE as usize];
@@ -96,11 +97,12 @@ pub fn fd_readdir(call: &mut Call, a: &Args) -> Res {
         head[8..16].copy_from_slice(&e.ino.to_le_bytes());
         head[16..20].copy_from_slice(&(e.name.len() as u32).to_le_bytes());
         head[20] = e.kind;
-        out.extend_from_slice(&head);
-        out.extend_from_slice(e.name.as_bytes());
+        for part in [&head[..], e.name.as_bytes()] {
+            let n = part.len().min(out.len() - filled);
+            out[filled..filled + n].copy_from_slice(&part[..n]);
+            filled += n;
+        }
     }
-    out.truncate(len as usize);
-    call.mem.write(buf, &out)?;
-    call.mem.write_u32(used, out.len() as u32)?;
+    call.mem.write_u32(used, filled as u32)?;
     Ok(())
 }
