@@ -56,6 +56,9 @@ pub fn write_iovecs(
         *moved += done;
         Ok(done == data.len())
     };
+    // The buffer is only worth it for several iovecs, and never larger than they are.
+    let total: usize = iovs.iter().map(|&(_, len)| len as usize).sum();
+    let gather = iovs.len() > 1;
     for &(ptr, len) in iovs {
         // `iovecs` checked every range already; an error here cannot happen, but a fault
         // must not become a panic.
@@ -63,6 +66,10 @@ pub fn write_iovecs(
             moved,
             error: io::Error::from_raw_os_error(fault_code(e)),
         })?;
+        if !gather {
+            send(data, &mut moved)?;
+            return Ok(moved);
+        }
         if buffer.len() + data.len() > CHUNK && !buffer.is_empty() {
             if !send(&buffer, &mut moved)? {
                 return Ok(moved);
@@ -75,7 +82,7 @@ pub fn write_iovecs(
             }
         } else {
             if buffer.capacity() == 0 {
-                buffer.reserve_exact(CHUNK);
+                buffer.reserve_exact(CHUNK.min(total));
             }
             buffer.extend_from_slice(data);
         }
