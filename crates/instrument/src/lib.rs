@@ -167,17 +167,14 @@ pub enum Origin {
 /// module. `None` when `offset` is not inside a function body of `rewritten`.
 pub fn origin(wasm: &[u8], opts: &Options, rewritten: &[u8], offset: usize) -> Option<Origin> {
     let (body, start) = body_holding(rewritten, offset)?;
-    if !opts.changes_anything() {
-        return Some(Origin::Input {
-            func: defined_to_func(wasm, body)?,
-            offset,
-        });
-    }
     let info = analyze::analyze(wasm, opts).ok()?;
     if body >= info.defined_funcs as usize {
         return Some(Origin::AddedFunction);
     }
     let func = info.imported_funcs + body as u32;
+    if !opts.changes_anything() {
+        return Some(Origin::Input { func, offset });
+    }
     let layout = layout::Layout::new(&info, opts).ok()?;
     let spans = std::cell::RefCell::new(Vec::new());
     rewrite::rewrite(wasm, opts, &info, &layout, Some((body, &spans))).ok()?;
@@ -209,12 +206,4 @@ fn body_holding(wasm: &[u8], offset: usize) -> Option<(usize, usize)> {
         }
     }
     None
-}
-
-/// The function index (imports counted) of defined function `body`.
-fn defined_to_func(wasm: &[u8], body: usize) -> Option<u32> {
-    let imports = analyze::analyze(wasm, &Options::default())
-        .ok()?
-        .imported_funcs;
-    Some(imports + body as u32)
 }

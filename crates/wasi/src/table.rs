@@ -180,18 +180,17 @@ impl Table {
         self.entries.remove(&fd).map(|s| s.entry).ok_or(Errno::BADF)
     }
 
-    /// Moves the descriptor at `from` (with its rights) to `to`, closing what `to` held.
+    /// Moves the descriptor at `from` (with its rights) to `to`, closing what `to` held; both
+    /// must be open.
     pub fn renumber(&mut self, from: u32, to: u32) -> Result<(), Errno> {
-        if !self.entries.contains_key(&to) {
+        if !self.entries.contains_key(&from) || !self.entries.contains_key(&to) {
             return Err(Errno::BADF);
         }
-        let slot = self.entries.remove(&from).ok_or(Errno::BADF)?;
-        self.entries.insert(to, slot);
+        if from != to {
+            let slot = self.entries.remove(&from).ok_or(Errno::BADF)?;
+            self.entries.insert(to, slot);
+        }
         Ok(())
-    }
-
-    pub fn contains(&self, fd: u32) -> bool {
-        self.entries.contains_key(&fd)
     }
 
     /// The file at `fd`, if it has every right of `needed`.

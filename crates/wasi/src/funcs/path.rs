@@ -59,9 +59,9 @@ fn writable_dir<'a>(
 /// The rights a descriptor opened through a directory gets: what the guest asked for, within
 /// what the directory passes on. A request of no rights at all means "what the open mode
 /// allows", as engines without rights treat every request, so guests that pass 0 keep working.
-fn opened_rights(requested: Rights, inherited: u64, kind: u64, write: bool) -> Rights {
+fn opened_rights(requested: Rights, inherited: u64, entry: &Entry, write: bool) -> Rights {
     let base = if requested.base == 0 {
-        let mut base = kind;
+        let mut base = Rights::full(entry).base;
         if !write {
             base &= !rights::FILE_WRITE;
         }
@@ -116,7 +116,7 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         return Err(Errno::ROFS.into());
     }
     let mount = d.mount.clone();
-    let (entry, kind) = if directory {
+    let entry = if directory {
         if creat || trunc {
             return Err(Errno::INVAL.into());
         }
@@ -129,12 +129,11 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         } else {
             d.dir.open_dir_nofollow(&path)?
         };
-        let entry = Entry::Dir(DirEntry {
+        Entry::Dir(DirEntry {
             dir,
             preopen: None,
             mount,
-        });
-        (entry, rights::DIRECTORY)
+        })
     } else {
         let mut opts = cap_std::fs::OpenOptions::new();
         // The host needs write access to create a file even when the guest only asked to
@@ -153,22 +152,20 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         if file.metadata()?.is_dir() {
             // Opening a directory without `O_DIRECTORY` still yields something `fd_readdir`
             // can list.
-            let entry = Entry::Dir(DirEntry {
+            Entry::Dir(DirEntry {
                 dir: cap_std::fs::Dir::from_std_file(file),
                 preopen: None,
                 mount,
-            });
-            (entry, rights::DIRECTORY)
+            })
         } else {
-            let entry = Entry::File(FileEntry {
+            Entry::File(FileEntry {
                 file,
                 flags: fdf & fdflags::ALL,
                 mount,
-            });
-            (entry, rights::FILE)
+            })
         }
     };
-    let rights = opened_rights(requested, inherited, kind, write);
+    let rights = opened_rights(requested, inherited, &entry, write);
     let new_fd = call.st.table.push_with(entry, rights)?;
     call.mem.write_u32(out, new_fd)?;
     Ok(())

@@ -15,7 +15,7 @@ pub const CHUNK: usize = 64 * 1024;
 /// reports only if nothing moved (as POSIX does for a short `writev`).
 pub struct Partial {
     pub moved: usize,
-    pub error: io::Error,
+    pub error: Errno,
 }
 
 /// The bytes moved, or the error when none could be.
@@ -23,7 +23,7 @@ pub fn settle(result: Result<usize, Partial>) -> Result<usize, Errno> {
     match result {
         Ok(n) => Ok(n),
         Err(Partial { moved, .. }) if moved > 0 => Ok(moved),
-        Err(Partial { error, .. }) => Err(error.into()),
+        Err(Partial { error, .. }) => Err(error),
     }
 }
 
@@ -48,7 +48,7 @@ pub fn write_iovecs(
                     *moved += done;
                     return Err(Partial {
                         moved: *moved,
-                        error,
+                        error: error.into(),
                     });
                 }
             }
@@ -62,10 +62,9 @@ pub fn write_iovecs(
     for &(ptr, len) in iovs {
         // `iovecs` checked every range already; an error here cannot happen, but a fault
         // must not become a panic.
-        let data = mem.slice(ptr, len).map_err(|e| Partial {
-            moved,
-            error: io::Error::from_raw_os_error(fault_code(e)),
-        })?;
+        let data = mem
+            .slice(ptr, len)
+            .map_err(|error| Partial { moved, error })?;
         if !gather {
             send(data, &mut moved)?;
             return Ok(moved);
@@ -109,10 +108,9 @@ pub fn read_iovecs(
         if len == 0 {
             continue;
         }
-        let slice = mem.slice_mut(ptr, len).map_err(|e| Partial {
-            moved,
-            error: io::Error::from_raw_os_error(fault_code(e)),
-        })?;
+        let slice = mem
+            .slice_mut(ptr, len)
+            .map_err(|error| Partial { moved, error })?;
         let mut done = 0;
         while done < slice.len() {
             match read(&mut slice[done..]) {
@@ -122,7 +120,7 @@ pub fn read_iovecs(
                 Err(error) => {
                     return Err(Partial {
                         moved: moved + done,
-                        error,
+                        error: error.into(),
                     })
                 }
             }
@@ -136,9 +134,4 @@ pub fn read_iovecs(
         }
     }
     Ok(moved)
-}
-
-/// The host errno that comes back as `EFAULT` through `Errno::from(io::Error)`.
-fn fault_code(_: Errno) -> i32 {
-    14 // EFAULT
 }
