@@ -3,7 +3,7 @@
 //! hundreds of MiB of output, and thousands of files open at once.
 
 mod common;
-use common::{engines, text, wasmux_in};
+use common::{engines, text, wasmux_command, wasmux_in};
 #[path = "../../wasi/tests/common/guests.rs"]
 mod guests;
 
@@ -21,9 +21,7 @@ fn example(name: &str) -> String {
 }
 
 fn wasmux_cmd(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasmux"));
-    cmd.args(args);
-    cmd
+    wasmux_command(Path::new("."), args)
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! call (the `host_calls` of the statistics).
 
 mod common;
-use common::{engines, text};
+use common::{engines, text, wasmux_command};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -80,10 +80,7 @@ const RUN_LIMIT: Duration = Duration::from_secs(300);
 
 /// Runs `wasmux` with stdin closed, stopping it at [`RUN_LIMIT`].
 fn run_limited(args: &[String], cwd: &Path) -> Result<Output, String> {
-    let child = Command::new(env!("CARGO_BIN_EXE_wasmux"))
-        .args(args)
-        .current_dir(cwd)
-        .env("WASMUX_TEST_HOST_VAR", "from host")
+    let child = wasmux_command(cwd, args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,18 +1,23 @@
 //! What every end-to-end test of the `wasmux` binary needs: running it and listing its engines.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Runs the built `wasmux` in `dir`. The host gets one variable of its own, which a guest must
-/// only see when its policy grants it.
-pub fn wasmux_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasmux"))
-        .args(args)
+/// The built `wasmux` with `args`, to run in `dir`. The host gets one variable of its own,
+/// which a guest must only see when its policy grants it.
+pub fn wasmux_command<S: AsRef<OsStr>>(dir: &Path, args: impl IntoIterator<Item = S>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasmux"));
+    cmd.args(args)
         .current_dir(dir)
-        .env("WASMUX_TEST_HOST_VAR", "from host")
-        .output()
-        .expect("wasmux runs")
+        .env("WASMUX_TEST_HOST_VAR", "from host");
+    cmd
+}
+
+/// Runs the built `wasmux` in `dir` and collects what it printed.
+pub fn wasmux_in(dir: &Path, args: &[&str]) -> Output {
+    wasmux_command(dir, args).output().expect("wasmux runs")
 }
 
 pub fn text(bytes: &[u8]) -> String {
