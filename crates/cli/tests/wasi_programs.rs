@@ -189,6 +189,41 @@ fn stdin_through_a_pipe_arrives_whole() {
     }
 }
 
+/// `sleep 20 | wasmux run --timeout 1s guest`: the guest waits on stdin, and still stops at
+/// its timeout, with the timeout's exit status, long before its input ends.
+#[test]
+fn a_guest_waiting_on_stdin_stops_at_its_timeout() {
+    let guest = stream_guest().display().to_string();
+    for engine in engines() {
+        let started = std::time::Instant::now();
+        let mut child = wasmux_cmd(&["run", "--engine", &engine, "--timeout", "1s"])
+            .args(["--stdin", "inherit", &guest, "cat"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Held open and silent, like `sleep`'s end of the pipe.
+        let silent = child.stdin.take().unwrap();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        drop(silent);
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(status.is_some(), "{engine}: still waiting after 20 s");
+        assert!(!out.status.success(), "{engine}: {stderr}");
+        assert!(stderr.contains("timeout"), "{engine}: {stderr}");
+    }
+}
+
 #[test]
 fn hundreds_of_mib_of_output_arrive_whole() {
     let guest = stream_guest().display().to_string();

@@ -4,6 +4,7 @@ use crate::abi::filetype;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// One standard stream of a guest.
@@ -75,9 +76,33 @@ impl Stdio {
         }
     }
 
+    /// The host descriptor a read or write may have to wait on; `None` for in-memory and
+    /// null streams, which never wait.
+    pub(crate) fn host_fd(&self, which: StdStream) -> Option<BorrowedFd<'_>> {
+        match (self, which) {
+            (Stdio::Inherit, StdStream::In) => Some(rustix::stdio::stdin()),
+            (Stdio::Inherit, StdStream::Out) => Some(rustix::stdio::stdout()),
+            (Stdio::Inherit, StdStream::Err) => Some(rustix::stdio::stderr()),
+            (Stdio::File(f), _) => Some(f.as_fd()),
+            _ => None,
+        }
+    }
+
+    /// Reads what is there; `WouldBlock` when a host stream has nothing yet, so that the
+    /// caller waits without blocking (the host's stdin is shared with other processes and
+    /// cannot be switched to non-blocking mode itself).
     pub(crate) fn read(&mut self, which: StdStream, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(fd) = self.host_fd(which) {
+            if !crate::funcs::ready(fd, crate::funcs::Want::Read)? {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+        }
         match self {
-            Stdio::Inherit if which == StdStream::In => io::stdin().read(buf),
+            // Read the descriptor itself: the standard library's buffer would hold bytes that
+            // waiting on the descriptor cannot see.
+            Stdio::Inherit if which == StdStream::In => {
+                Ok(rustix::io::read(rustix::stdio::stdin(), buf)?)
+            }
             Stdio::Inherit | Stdio::Null => Ok(0),
             Stdio::File(f) => f.read(buf),
             Stdio::Pipe(p) => {

@@ -6,6 +6,7 @@ use crate::live::MountState;
 use crate::stdio::{StdStream, Stdio};
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 
 /// A directory the guest reaches, with what it may do there.
@@ -27,6 +28,9 @@ pub struct FileEntry {
     /// The mount the file was opened below: while it is read-only, every change is refused,
     /// metadata included.
     pub mount: Arc<MountState>,
+    /// A regular file, read to the end of each buffer; anything else (a FIFO, a device) may
+    /// have to be waited for and returns what it has.
+    pub regular: bool,
 }
 
 impl FileEntry {
@@ -92,6 +96,19 @@ impl Rights {
 struct Slot {
     entry: Entry,
     rights: Rights,
+    /// The guest's `nonblock` fdflag for descriptors other than files (which keep theirs in
+    /// [`FileEntry::flags`]): a read or write that would wait says `EAGAIN` instead.
+    nonblock: bool,
+}
+
+impl Slot {
+    fn new(entry: Entry, rights: Rights) -> Slot {
+        Slot {
+            entry,
+            rights,
+            nonblock: false,
+        }
+    }
 }
 
 /// Guest fds; 0, 1 and 2 are the standard streams, preopens follow from 3 in order.
@@ -108,7 +125,7 @@ impl Table {
     /// Puts `entry` at `fd` with every right its kind has.
     pub fn insert_at(&mut self, fd: u32, entry: Entry) {
         let rights = Rights::full(&entry);
-        self.entries.insert(fd, Slot { entry, rights });
+        self.entries.insert(fd, Slot::new(entry, rights));
     }
 
     /// Puts an entry at the lowest free fd, with every right its kind has.
@@ -135,7 +152,7 @@ impl Table {
             }
             fd += 1;
         }
-        self.entries.insert(fd, Slot { entry, rights });
+        self.entries.insert(fd, Slot::new(entry, rights));
         Ok(fd)
     }
 
@@ -174,6 +191,41 @@ impl Table {
         }
         slot.rights = rights;
         Ok(())
+    }
+
+    /// Whether the guest asked `fd` not to wait (`nonblock`).
+    pub fn nonblocking(&self, fd: u32) -> bool {
+        match self.entries.get(&fd) {
+            Some(Slot {
+                entry: Entry::File(f),
+                ..
+            }) => f.flags & crate::abi::fdflags::NONBLOCK != 0,
+            Some(slot) => slot.nonblock,
+            None => false,
+        }
+    }
+
+    /// Records the guest's `nonblock` flag for a descriptor that is not a file.
+    pub fn set_nonblock(&mut self, fd: u32, yes: bool) -> Result<(), Errno> {
+        self.entries.get_mut(&fd).ok_or(Errno::BADF)?.nonblock = yes;
+        Ok(())
+    }
+
+    /// A duplicate of the host descriptor behind `fd`, to wait on while the table is not
+    /// locked (the guest may close `fd` meanwhile); `None` for what never waits.
+    pub fn host_fd(&self, fd: u32) -> Result<Option<OwnedFd>, Errno> {
+        let slot = self.entries.get(&fd).ok_or(Errno::BADF)?;
+        let host = match &slot.entry {
+            Entry::Stdio(which, stdio) => match stdio.host_fd(*which) {
+                Some(fd) => fd,
+                None => return Ok(None),
+            },
+            Entry::File(f) => f.file.as_fd(),
+            Entry::Listener(l) => l.as_fd(),
+            Entry::Socket(s) => s.as_fd(),
+            Entry::Dir(_) => return Ok(None),
+        };
+        Ok(Some(host.try_clone_to_owned().map_err(Errno::from)?))
     }
 
     pub fn remove(&mut self, fd: u32) -> Result<Entry, Errno> {

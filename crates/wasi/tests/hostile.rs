@@ -4,6 +4,8 @@
 
 mod common;
 use common::*;
+#[path = "hostile/blocking.rs"]
+mod blocking;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;

@@ -2,11 +2,13 @@
 
 use super::stat::{set_times_request, write_fdstat, Stat};
 use super::vectored::{read_iovecs, settle, write_iovecs};
+use super::wait::{ready, retrying, Want};
 use super::{Args, Call, Res};
 use crate::abi::{fdflags, filetype, rights, whence};
 use crate::errno::Errno;
 use crate::table::{Entry, Rights};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 
 pub fn fd_write(call: &mut Call, a: &Args) -> Res {
@@ -14,26 +16,28 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
     let iovs = call.mem.iovecs(iovs, count)?;
     // Check the result pointer before writing, so a bad one has no side effect.
     call.mem.slice(out, 4)?;
-    let Call { st, mem, rule, .. } = call;
-    let written = match st.table.with_right(fd, rights::FD_WRITE)? {
-        Entry::Stdio(which, s) => write_iovecs(mem, &iovs, |d| s.write(*which, d)),
-        Entry::File(f) if f.mount.readonly() => {
-            *rule = Some(f.mount.rule());
-            return Err(Errno::ROFS.into());
-        }
-        Entry::File(f) => {
-            // `append` may have been switched on after opening (fd_fdstat_set_flags).
-            if f.append() {
-                f.file.seek(SeekFrom::End(0))?;
+    let n = retrying(call, fd, Want::Write, |call| {
+        let Call { st, mem, rule, .. } = call;
+        let written = match st.table.with_right(fd, rights::FD_WRITE)? {
+            Entry::Stdio(which, s) => write_iovecs(mem, &iovs, |d| s.write(*which, d)),
+            Entry::File(f) if f.mount.readonly() => {
+                *rule = Some(f.mount.rule());
+                return Err(Errno::ROFS.into());
             }
-            let written = write_iovecs(mem, &iovs, |d| f.file.write(d));
-            f.sync_after_write()?;
-            written
-        }
-        Entry::Socket(s) => write_iovecs(mem, &iovs, |d| s.write(d)),
-        _ => return Err(Errno::BADF.into()),
-    };
-    let n = settle(written)?;
+            Entry::File(f) => {
+                // `append` may have been switched on after opening (fd_fdstat_set_flags).
+                if f.append() {
+                    f.file.seek(SeekFrom::End(0))?;
+                }
+                let written = write_iovecs(mem, &iovs, |d| f.file.write(d));
+                f.sync_after_write()?;
+                written
+            }
+            Entry::Socket(s) => write_iovecs(mem, &iovs, |d| s.write(d)),
+            _ => return Err(Errno::BADF.into()),
+        };
+        Ok(settle(written)?)
+    })?;
     call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
@@ -43,16 +47,24 @@ pub fn fd_read(call: &mut Call, a: &Args) -> Res {
     let (fd, iovs, count, out) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
     let iovs = call.mem.iovecs(iovs, count)?;
     call.mem.slice(out, 4)?;
-    let Call { st, mem, .. } = call;
-    let read = match st.table.with_right(fd, rights::FD_READ)? {
-        Entry::Stdio(which, s) => read_iovecs(mem, &iovs, false, |b| s.read(*which, b)),
-        // A short count from a file means its end, so each iovec is filled in turn.
-        Entry::File(f) => read_iovecs(mem, &iovs, true, |b| f.file.read(b)),
-        Entry::Socket(s) => read_iovecs(mem, &iovs, false, |b| s.read(b)),
-        Entry::Dir(_) => return Err(Errno::ISDIR.into()),
-        _ => return Err(Errno::BADF.into()),
-    };
-    let n = settle(read)?;
+    let n = retrying(call, fd, Want::Read, |call| {
+        let Call { st, mem, .. } = call;
+        let read = match st.table.with_right(fd, rights::FD_READ)? {
+            Entry::Stdio(which, s) => read_iovecs(mem, &iovs, false, |b| s.read(*which, b)),
+            // A short count from a regular file means its end, so each iovec is filled in
+            // turn. A FIFO is asked first: without a writer yet it reads as the end, where
+            // a blocking read would wait.
+            Entry::File(f) if f.regular => read_iovecs(mem, &iovs, true, |b| f.file.read(b)),
+            Entry::File(f) if !ready(f.file.as_fd(), Want::Read)? => {
+                return Err(Errno::AGAIN.into())
+            }
+            Entry::File(f) => read_iovecs(mem, &iovs, false, |b| f.file.read(b)),
+            Entry::Socket(s) => read_iovecs(mem, &iovs, false, |b| s.read(b)),
+            Entry::Dir(_) => return Err(Errno::ISDIR.into()),
+            _ => return Err(Errno::BADF.into()),
+        };
+        Ok(settle(read)?)
+    })?;
     call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
@@ -147,11 +159,17 @@ pub fn fd_renumber(call: &mut Call, a: &Args) -> Res {
 
 pub fn fd_fdstat_get(call: &mut Call, a: &Args) -> Res {
     let (fd, out) = (a.u32(0), a.u32(1));
+    let nonblock = if call.st.table.nonblocking(fd) {
+        fdflags::NONBLOCK
+    } else {
+        0
+    };
     let (ft, flags) = match call.st.table.get(fd)? {
-        Entry::Stdio(which, s) => (s.filetype(*which), 0),
-        Entry::File(f) => (filetype::REGULAR_FILE, f.flags),
+        Entry::Stdio(which, s) => (s.filetype(*which), nonblock),
+        Entry::File(f) if f.regular => (filetype::REGULAR_FILE, f.flags),
+        Entry::File(f) => (filetype::UNKNOWN, f.flags),
         Entry::Dir(_) => (filetype::DIRECTORY, 0),
-        Entry::Listener(_) | Entry::Socket(_) => (filetype::SOCKET_STREAM, 0),
+        Entry::Listener(_) | Entry::Socket(_) => (filetype::SOCKET_STREAM, nonblock),
     };
     let r = call.st.table.rights(fd)?;
     write_fdstat(&mut call.mem, out, ft, flags, r.base, r.inheriting)?;
@@ -159,7 +177,8 @@ pub fn fd_fdstat_get(call: &mut Call, a: &Args) -> Res {
 }
 
 /// Every fdflag can change on a file (append only where the guest may write); other
-/// descriptors accept only `nonblock` and the sync flags, which mean nothing for them.
+/// descriptors accept `nonblock`, which streams and sockets honour, and the sync flags, which
+/// mean nothing for them.
 pub fn fd_fdstat_set_flags(call: &mut Call, a: &Args) -> Res {
     let (fd, flags) = (a.u32(0), a.u32(1) as u16);
     if flags & !fdflags::ALL != 0 {
@@ -174,7 +193,12 @@ pub fn fd_fdstat_set_flags(call: &mut Call, a: &Args) -> Res {
             f.flags = flags;
             Ok(())
         }
-        _ if flags & fdflags::APPEND == 0 => Ok(()),
+        _ if flags & fdflags::APPEND == 0 => {
+            call.st
+                .table
+                .set_nonblock(fd, flags & fdflags::NONBLOCK != 0)?;
+            Ok(())
+        }
         _ => Err(Errno::NOTSUP.into()),
     }
 }

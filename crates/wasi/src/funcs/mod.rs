@@ -12,12 +12,16 @@ mod proc;
 mod sock;
 mod stat;
 mod vectored;
+mod wait;
+
+pub(crate) use wait::{ready, Want};
 
 use crate::audit::{is_denial, AuditEvent, AuditSink};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
 use crate::mem::Mem;
-use std::sync::{Arc, Mutex};
+use parking_lot::{Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 use wasmux_core::{FuncType, HostError, HostFunc, Interrupt, Val, ValType};
 
@@ -74,7 +78,8 @@ struct Guest<'a> {
 }
 
 pub(crate) struct Call<'a> {
-    pub st: &'a mut WasiCtx,
+    /// The shared context, locked for the call; [`Call::unlocked`] lets go of it while waiting.
+    pub st: MutexGuard<'a, WasiCtx>,
     pub mem: Mem<'a>,
     pub paths: Option<Vec<String>>,
     /// Set by a function that refuses the call: the rule that refused it, for the audit.
@@ -88,7 +93,7 @@ pub(crate) struct Call<'a> {
 
 impl<'a> Call<'a> {
     /// A call on `st`; `audited` calls remember the paths they name.
-    fn new(st: &'a mut WasiCtx, guest: Guest<'a>, audited: bool) -> Self {
+    fn new(st: MutexGuard<'a, WasiCtx>, guest: Guest<'a>, audited: bool) -> Self {
         Call {
             st,
             mem: Mem::new(guest.memory),
@@ -97,6 +102,12 @@ impl<'a> Call<'a> {
             bytes: None,
             interrupt: guest.interrupt,
         }
+    }
+
+    /// Runs `wait` with the context unlocked: a guest waiting on a pipe or a socket must not
+    /// stop the other instances that share its context.
+    pub fn unlocked<T>(&mut self, wait: impl FnOnce() -> T) -> T {
+        MutexGuard::unlocked(&mut self.st, wait)
     }
 
     /// Records the bytes a read or write moved, for the audit.
@@ -210,15 +221,13 @@ pub fn host_funcs(mut ctx: WasiCtx) -> Vec<(&'static str, &'static str, HostFunc
             let state = state.clone();
             let audit = audit.clone();
             let func = HostFunc::new(ty, move |caller, params, results| {
-                // A poisoned lock means an earlier call panicked; the state is still usable and
-                // the guest must get an answer, not a second panic.
-                let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                let st = state.lock();
                 let interrupt = caller.interrupt();
                 let guest = Guest {
                     memory: caller.memory(),
                     interrupt,
                 };
-                let errno = run(name, body, &mut st, audit.as_ref(), guest, params)?;
+                let errno = run(name, body, st, audit.as_ref(), guest, params)?;
                 if returns_errno {
                     results[0] = Val::I32(errno.0 as i32);
                 }
@@ -232,7 +241,7 @@ pub fn host_funcs(mut ctx: WasiCtx) -> Vec<(&'static str, &'static str, HostFunc
 fn run(
     name: &'static str,
     body: Body,
-    st: &mut WasiCtx,
+    st: MutexGuard<'_, WasiCtx>,
     audit: Option<&AuditSink>,
     guest: Guest<'_>,
     params: &[Val],

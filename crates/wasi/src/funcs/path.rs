@@ -8,6 +8,7 @@ use crate::abi::{fdflags, oflags, rights, LOOKUP_SYMLINK_FOLLOW};
 use crate::errno::Errno;
 use crate::table::{DirEntry, Entry, FileEntry, Rights};
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, SystemTimeSpec};
+use cap_std::fs::OpenOptionsExt;
 use std::path::{Component, Path};
 
 /// A guest path as cap-std should see it: relative, non-empty, no NUL.
@@ -148,8 +149,13 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         if !follow {
             opts.follow(FollowSymlinks::No);
         }
+        // Opening a FIFO for reading waits for a writer: the host must never wait in a
+        // system call, so the file is opened non-blocking and its reads wait for data instead
+        // (see `fd_read`). Regular files ignore the flag.
+        opts.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
         let file = d.dir.open_with(&path, &opts)?.into_std();
-        if file.metadata()?.is_dir() {
+        let meta = file.metadata()?;
+        if meta.is_dir() {
             // Opening a directory without `O_DIRECTORY` still yields something `fd_readdir`
             // can list.
             Entry::Dir(DirEntry {
@@ -162,6 +168,7 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
                 file,
                 flags: fdf & fdflags::ALL,
                 mount,
+                regular: meta.is_file(),
             })
         }
     };

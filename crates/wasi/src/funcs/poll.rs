@@ -1,14 +1,17 @@
-//! `poll_oneoff`: clock subscriptions sleep; file and socket subscriptions are reported ready
-//! at once (regular files always are).
+//! `poll_oneoff`: waits until a subscribed descriptor is ready or the earliest clock is due;
+//! the wait itself is `wait::wait_until`'s (unlocked, and ended by the guest's limits).
 
 use super::clock::now_ns;
-use super::{Args, Call, Fail, Res};
+use super::wait::{wait_until, Want};
+use super::{Args, Call, Res};
 use crate::abi::{clockid, EVENT_SIZE, SUBSCRIPTION_SIZE};
 use crate::errno::Errno;
 use crate::mem::MAX_VECTORS;
+use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
 const TAG_CLOCK: u8 = 0;
+const TAG_FD_READ: u8 = 1;
 const ABSTIME: u16 = 1;
 
 struct Event {
@@ -28,6 +31,9 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
     let mut ready = Vec::new();
     // (deadline in nanoseconds from now, userdata) of each clock that has to be waited for.
     let mut timers: Vec<(u64, u64)> = Vec::new();
+    // Host descriptors to wait on, and the (userdata, tag) each one answers.
+    let mut waiting: Vec<(OwnedFd, Want)> = Vec::new();
+    let mut answers: Vec<(u64, u8)> = Vec::new();
     for i in 0..n {
         let at = input + i * SUBSCRIPTION_SIZE;
         let userdata = call.mem.read_u64(at)?;
@@ -62,23 +68,53 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
             timers.push((wait, userdata));
         } else if tag <= 2 {
             let fd = call.mem.read_u32(at + 16)?;
-            let error = match call.st.table.get(fd) {
-                Ok(_) => Errno::SUCCESS,
-                Err(e) => e,
+            let want = if tag == TAG_FD_READ {
+                Want::Read
+            } else {
+                Want::Write
             };
-            ready.push(event(error));
+            match call.st.table.host_fd(fd) {
+                Ok(Some(host)) => {
+                    waiting.push((host, want));
+                    answers.push((userdata, tag));
+                }
+                // In-memory streams and directories are always ready.
+                Ok(None) => ready.push(event(Errno::SUCCESS)),
+                Err(e) => ready.push(event(e)),
+            }
         } else {
             ready.push(event(Errno::INVAL));
         }
     }
-    if ready.is_empty() {
-        // Nothing is ready: wait for the earliest clock, then report every clock that is due.
-        let first = timers.iter().map(|t| t.0).min().unwrap_or(0);
-        sleep(call, Duration::from_nanos(first))?;
-        for (wait, userdata) in timers.iter().filter(|t| t.0 <= first) {
-            let _ = wait;
+    // Descriptors ready now are reported with the rest; only when nothing is ready does the
+    // call wait, for a descriptor or the earliest clock.
+    let deadline = if !ready.is_empty() {
+        Some(Instant::now())
+    } else {
+        // A clock too far off for the host to represent is waited for until the guest stops.
+        let first = timers.iter().map(|t| t.0).min();
+        first.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)))
+    };
+    let became_ready = if waiting.is_empty() && !ready.is_empty() {
+        Vec::new()
+    } else {
+        wait_until(call, &waiting, deadline)?
+    };
+    for (&(userdata, tag), ok) in answers.iter().zip(became_ready) {
+        if ok {
             ready.push(Event {
-                userdata: *userdata,
+                userdata,
+                error: Errno::SUCCESS,
+                tag,
+            });
+        }
+    }
+    if ready.is_empty() {
+        // The wait ended at the earliest clock: report every clock that is due.
+        let first = timers.iter().map(|t| t.0).min().unwrap_or(0);
+        for &(_, userdata) in timers.iter().filter(|t| t.0 <= first) {
+            ready.push(Event {
+                userdata,
                 error: Errno::SUCCESS,
                 tag: TAG_CLOCK,
             });
@@ -93,26 +129,4 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
     }
     call.mem.write_u32(nevents, ready.len() as u32)?;
     Ok(())
-}
-
-/// The longest stretch a sleep goes without asking whether the guest must stop.
-const SLICE: Duration = Duration::from_millis(5);
-
-/// Sleeps for `length`, in slices, stopping the guest early when its timeout expires or it is
-/// cancelled (a guest asleep in `poll_oneoff` runs no code that could check).
-fn sleep(call: &Call, length: Duration) -> Result<(), Fail> {
-    // A sleep too long for the clock to represent lasts until the guest is stopped.
-    let end = Instant::now().checked_add(length);
-    loop {
-        let now = Instant::now();
-        let left = match end {
-            Some(end) if now >= end => return Ok(()),
-            Some(end) => end - now,
-            None => SLICE,
-        };
-        if let Some(interrupt) = &call.interrupt {
-            interrupt.check().map_err(Fail::Host)?;
-        }
-        std::thread::sleep(left.min(SLICE));
-    }
 }
