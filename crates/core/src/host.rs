@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 /// What a host function sees of the guest that called it.
 pub trait Caller {
-    /// The caller's linear memory (its memory 0, or the one it exports as `memory`), or `None`
-    /// when the instance has no memory.
+    /// The caller's linear memory: the one it exports as [`CALLER_MEMORY`] (`memory`, as WASI
+    /// requires), on every engine; `None` when it exports no memory by that name, even if it
+    /// has one.
     fn memory(&mut self) -> Option<&mut [u8]>;
 
     /// How a host function that blocks for long (a sleep, a wait for a connection) learns
@@ -18,6 +19,9 @@ pub trait Caller {
         None
     }
 }
+
+/// The export name under which a guest lends its memory to host functions.
+pub const CALLER_MEMORY: &str = "memory";
 
 /// Tells a blocking host function whether the guest it serves must stop (a timeout expired,
 /// a cancel handle fired). Cheap to clone.

@@ -14,7 +14,7 @@ pub use engine::{
     Store, StoreConfig,
 };
 pub use error::{Error, Trap};
-pub use host::{Caller, HostError, HostFunc, HostFuncImpl, Interrupt};
+pub use host::{Caller, HostError, HostFunc, HostFuncImpl, Interrupt, CALLER_MEMORY};
 pub use limits::{parse_duration, parse_size, Limits};
 pub use types::{
     AnyRef, ExportKind, ExportType, FuncType, GlobalType, MemoryType, TableType, Val, ValType,

@@ -7,7 +7,7 @@ use crate::live::{Live, MountState, PolicyHandle};
 use crate::stdio::{StdStream, Stdio};
 use crate::table::{DirEntry, Entry, Table};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -113,12 +113,20 @@ impl WasiCtx {
             guest: guest.to_string(),
             source,
         })?;
-        let mount = MountState::new(guest, mode == Mode::Ro);
+        // Overlapping mounts are told apart by their canonical host paths.
+        let canonical =
+            std::fs::canonicalize(host.as_ref()).map_err(|source| WasiError::OpenDir {
+                path: host.as_ref().to_path_buf(),
+                guest: guest.to_string(),
+                source,
+            })?;
+        let mount = MountState::new(guest, canonical, mode == Mode::Ro);
         self.live.add_mount(mount.clone());
         self.add_preopen(Entry::Dir(DirEntry {
             dir,
             preopen: Some(guest.to_string()),
             mount,
+            at: PathBuf::new(),
         }));
         Ok(self)
     }

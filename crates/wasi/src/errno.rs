@@ -12,6 +12,7 @@ impl Errno {
     pub const ACCES: Errno = Errno(2);
     pub const AGAIN: Errno = Errno(6);
     pub const BADF: Errno = Errno(8);
+    pub const BUSY: Errno = Errno(10);
     pub const EXIST: Errno = Errno(20);
     pub const FAULT: Errno = Errno(21);
     pub const FBIG: Errno = Errno(22);

@@ -6,6 +6,7 @@
 //! call, and open descriptors are covered too, since each refers to its mount's state.
 
 use crate::error::WasiError;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -13,15 +14,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Debug)]
 pub(crate) struct MountState {
     pub guest: String,
+    /// The host directory, canonical, so that overlapping mounts can be told apart by path.
+    pub host: PathBuf,
     readonly: AtomicBool,
     /// Set once the mode was changed through a handle, so the audit names the right rule.
     changed: AtomicBool,
 }
 
 impl MountState {
-    pub fn new(guest: &str, readonly: bool) -> Arc<MountState> {
+    pub fn new(guest: &str, host: PathBuf, readonly: bool) -> Arc<MountState> {
         Arc::new(MountState {
             guest: guest.to_string(),
+            host,
             readonly: AtomicBool::new(readonly),
             changed: AtomicBool::new(false),
         })
@@ -103,6 +107,16 @@ impl Live {
 
     pub fn add_mount(&self, mount: Arc<MountState>) {
         lock(&self.mounts).push(mount);
+    }
+
+    /// The other mounts whose host directory is `host` or lies below it: where they overlap
+    /// a mount reaching `host`, they decide instead of it.
+    pub fn mounts_within(&self, host: &Path, except: &Arc<MountState>) -> Vec<Arc<MountState>> {
+        lock(&self.mounts)
+            .iter()
+            .filter(|m| !Arc::ptr_eq(m, except) && m.host.starts_with(host))
+            .cloned()
+            .collect()
     }
 
     fn mounts(&self, guest: &str) -> Result<Vec<Arc<MountState>>, WasiError> {

@@ -9,14 +9,29 @@ pub const MAX_VECTORS: u32 = 1024;
 
 pub struct Mem<'a> {
     bytes: Option<&'a mut [u8]>,
+    /// Set when the call needed memory the guest does not lend (it exports none as
+    /// `memory`): the call then fails as a whole, the same on every engine.
+    missing: std::cell::Cell<bool>,
 }
 
 impl<'a> Mem<'a> {
     pub fn new(bytes: Option<&'a mut [u8]>) -> Self {
-        Mem { bytes }
+        Mem {
+            bytes,
+            missing: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Whether the call tried to use memory the guest does not export.
+    pub fn missing(&self) -> bool {
+        self.missing.get()
     }
 
     fn range(&self, ptr: u32, len: u32) -> Result<std::ops::Range<usize>, Errno> {
+        if self.bytes.is_none() {
+            self.missing.set(true);
+            return Err(Errno::FAULT);
+        }
         let size = self.bytes.as_ref().map_or(0, |b| b.len()) as u64;
         let end = ptr as u64 + len as u64;
         if end > size {

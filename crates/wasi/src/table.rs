@@ -15,8 +15,11 @@ pub struct DirEntry {
     pub dir: cap_std::fs::Dir,
     /// The guest path of a preopened directory (what `fd_prestat_dir_name` reports).
     pub preopen: Option<String>,
-    /// The mount this directory is reached through; its mode can change while running.
+    /// The mount that decides for this directory (the most specific one holding it); its
+    /// mode can change while running.
     pub mount: Arc<MountState>,
+    /// Where the directory is below the mount's host directory, symlinks resolved.
+    pub at: std::path::PathBuf,
 }
 
 #[derive(Debug)]

@@ -6,6 +6,12 @@ mod common;
 use common::*;
 #[path = "hostile/blocking.rs"]
 mod blocking;
+#[path = "hostile/caller_memory.rs"]
+mod caller_memory;
+#[path = "hostile/links.rs"]
+mod links;
+#[path = "hostile/overlap.rs"]
+mod overlap;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;

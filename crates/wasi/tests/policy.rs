@@ -147,6 +147,51 @@ fn a_child_never_widens_its_parent() {
     assert_eq!(again.limits, narrowed.limits);
 }
 
+/// Overlapping parent mounts: the most specific one decides what a child may ask for, as bind
+/// mounts decide on Linux; a writable child mount may not cover a read-only part either.
+#[test]
+fn the_most_specific_parent_mount_decides_what_a_child_may_write() {
+    let root = setup();
+    let base = root.path();
+    fs::create_dir_all(base.join("data/secrets/deeper")).unwrap();
+    let parent = parse(
+        "[fs]\n\"/\" = { host = \"data\", mode = \"rw\" }\n\
+         \"/secrets\" = { host = \"data/secrets\", mode = \"ro\" }\n",
+        base,
+    )
+    .unwrap();
+    for (text, allowed) in [
+        ("\"/s\" = { host = \"data/secrets\", mode = \"rw\" }", false),
+        (
+            "\"/s\" = { host = \"data/secrets/deeper\", mode = \"rw\" }",
+            false,
+        ),
+        ("\"/\" = { host = \"data\", mode = \"rw\" }", false),
+        ("\"/s\" = { host = \"data/secrets\", mode = \"ro\" }", true),
+        ("\"/\" = { host = \"data\", mode = \"ro\" }", true),
+        ("\"/sub\" = { host = \"data/sub\", mode = \"rw\" }", true),
+    ] {
+        let child = parse(&format!("[fs]\n{text}\n"), base).unwrap();
+        match (parent.narrow(&child), allowed) {
+            (Ok(_), true) | (Err(PolicyError::Widens(_)), false) => {}
+            (other, _) => panic!("{text}: {other:?}"),
+        }
+    }
+    // The other way round: a writable part inside a read-only parent mount may be written.
+    let parent = parse(
+        "[fs]\n\"/\" = { host = \"data\", mode = \"ro\" }\n\
+         \"/secrets\" = { host = \"data/secrets\", mode = \"rw\" }\n",
+        base,
+    )
+    .unwrap();
+    let child = parse(
+        "[fs]\n\"/w\" = { host = \"data/secrets/deeper\", mode = \"rw\" }\n",
+        base,
+    )
+    .unwrap();
+    assert!(parent.narrow(&child).is_ok());
+}
+
 #[test]
 fn a_guest_gets_exactly_what_its_policy_grants_on_every_engine() {
     let root = setup();

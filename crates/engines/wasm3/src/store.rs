@@ -290,7 +290,12 @@ impl Wasm3Store {
                     params: ty.params.clone(),
                     result: ty.results.first().copied(),
                     shared: &*self.shared,
-                    has_memory: info.memory.is_some(),
+                    // wasm3 has one memory; host functions see it when it is exported as
+                    // `memory`, the rule of every engine.
+                    has_memory: info.memory.is_some()
+                        && info
+                            .export(wasmux_core::CALLER_MEMORY)
+                            .is_some_and(|e| e.kind == ExportKind::Memory),
                 });
                 let sig = CString::new(signature(&link.params, link.result))
                     .expect("signatures contain no NUL");

@@ -14,7 +14,17 @@ pub fn imported_memory(imported: &[Extern]) -> Option<Memory> {
     })
 }
 
-/// The memory host functions and `memory_size` see: memory 0 if it can be reached.
+/// The memory host functions see while the start function runs, before the instance's exports
+/// exist: an imported memory the module exports as `memory` (`Caller::memory`'s rule).
+pub fn caller_memory_imported(module: &wasmer::Module, imported: &[Extern]) -> Option<Memory> {
+    let exported = module.info().exports.iter().any(|(name, index)| {
+        name == wasmux_core::CALLER_MEMORY
+            && matches!(index, ExportIndex::Memory(i) if i.as_u32() == 0)
+    });
+    exported.then(|| imported_memory(imported)).flatten()
+}
+
+/// The memory `memory_size` reports: memory 0 if it can be reached.
 pub fn primary_memory(
     module: &wasmer::Module,
     instance: &Instance,

@@ -2,7 +2,7 @@
 
 use crate::convert::{from_func_type, from_value, to_value, val_type};
 use crate::host::{host_function, HostEnv};
-use crate::link::{imported_memory, instantiation_error, primary_memory};
+use crate::link::{caller_memory_imported, instantiation_error, primary_memory};
 use crate::module::WasmerModule;
 use crate::trap::runtime_error;
 use wasmer::{Extern, ExternType, FunctionEnv, Global, Instance, Memory, Pages, Table, Value};
@@ -140,11 +140,15 @@ impl Store for WasmerStore {
         let env = FunctionEnv::new(&mut self.store, HostEnv::default());
         let externs = self.resolve_imports(module, imports, &env)?;
         // Host functions called from the start function already see an imported memory.
-        env.as_mut(&mut self.store).memory = imported_memory(&externs);
+        env.as_mut(&mut self.store).memory = caller_memory_imported(module, &externs);
         let instance = Instance::new_by_index(&mut self.store, module, &externs)
             .map_err(|e| instantiation_error(&self.engine_name, e))?;
         let memory = primary_memory(module, &instance, &externs);
-        env.as_mut(&mut self.store).memory = memory.clone();
+        env.as_mut(&mut self.store).memory = instance
+            .exports
+            .get_memory(wasmux_core::CALLER_MEMORY)
+            .ok()
+            .cloned();
         self.instances.push(InstanceEntry { instance, memory });
         Ok(InstanceId(self.instances.len() as u32 - 1))
     }

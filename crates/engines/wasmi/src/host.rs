@@ -6,14 +6,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use wasmi::{AsContextMut, Extern, Func, Memory};
 use wasmux_core::{Caller, Error, HostError, HostFunc, Val};
 
-/// What host functions need from the store they run in.
+/// What host functions need from the store they run in: nothing yet, since a caller's memory
+/// is found by its export name.
 #[derive(Default)]
-pub struct HostState {
-    /// Names other than `memory` under which instantiated modules export their first memory.
-    /// wasmi tells a host function only its caller's exports by name, so these are the names
-    /// to try when the caller has no `memory` export.
-    pub memory_names: Vec<String>,
-}
+pub struct HostState;
 
 /// A wasmux host error carried through wasmi so it comes out of `Store::call` unchanged.
 #[derive(Debug)]
@@ -37,15 +33,11 @@ struct GuestCaller<'a, 'b> {
 }
 
 impl GuestCaller<'_, '_> {
+    /// The memory the caller exports as `memory` (`Caller::memory`'s rule on every engine).
     fn find_memory(&self) -> Option<Memory> {
-        if let Some(Extern::Memory(m)) = self.caller.get_export("memory") {
-            return Some(m);
-        }
         self.caller
-            .data()
-            .memory_names
-            .iter()
-            .find_map(|name| self.caller.get_export(name).and_then(Extern::into_memory))
+            .get_export(wasmux_core::CALLER_MEMORY)
+            .and_then(Extern::into_memory)
     }
 }
 

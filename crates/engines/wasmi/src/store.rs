@@ -26,7 +26,7 @@ pub struct WasmiStore {
 impl WasmiStore {
     pub fn new(engine: wasmi::Engine) -> Self {
         WasmiStore {
-            store: wasmi::Store::new(&engine, HostState::default()),
+            store: wasmi::Store::new(&engine, HostState),
             instances: Vec::new(),
             externs: Vec::new(),
         }
@@ -112,12 +112,6 @@ impl Store for WasmiStore {
             .ok_or_else(|| Error::engine(ENGINE, "the module was compiled by another engine"))?;
         let module = compiled.for_engine(self.store.engine())?;
         let externs = self.resolve_imports(&module, imports)?;
-        if let Some(name) = first_memory(&compiled.exports) {
-            let names = &mut self.store.data_mut().memory_names;
-            if name != "memory" && !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
-            }
-        }
         let instance =
             Instance::new(&mut self.store, &module, &externs).map_err(from_instantiation)?;
         self.instances.push(InstanceRec {

@@ -5,23 +5,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use wasmtime::{Extern, Func, Memory};
 use wasmux_core::{Caller, HostError, HostFunc, Val};
 
-/// Creates the wasmtime function for `f`, imported by an instance whose memory (for
-/// `Caller::memory`) is exported as `memory_export`.
-pub(crate) fn host_func(
-    store: &mut wasmtime::Store<()>,
-    f: &HostFunc,
-    memory_export: Option<String>,
-) -> Func {
+/// Creates the wasmtime function for `f`.
+pub(crate) fn host_func(store: &mut wasmtime::Store<()>, f: &HostFunc) -> Func {
     let ty = func_type_to_wt(store.engine(), &f.ty);
     let f = f.clone();
     Func::new(&mut *store, ty, move |mut caller, params, results| {
-        call_host(&f, memory_export.as_deref(), &mut caller, params, results)
+        call_host(&f, &mut caller, params, results)
     })
 }
 
 fn call_host(
     f: &HostFunc,
-    memory_export: Option<&str>,
     caller: &mut wasmtime::Caller<'_, ()>,
     params: &[wasmtime::Val],
     results: &mut [wasmtime::Val],
@@ -32,7 +26,7 @@ fn call_host(
         .collect::<Result<Vec<_>, _>>()
         .map_err(host_error)?;
     let mut outs: Vec<Val> = f.ty.results.iter().map(|&t| Val::default_for(t)).collect();
-    let memory = caller_memory(caller, memory_export);
+    let memory = caller_memory(caller);
     let mut view = CallerView { caller, memory };
     // A panicking host function must not unwind through wasm frames or take the host down;
     // it becomes a host error like any other.
@@ -58,19 +52,13 @@ fn host_error(message: String) -> wasmtime::Error {
     wasmtime::Error::new(HostError::Message(message))
 }
 
-/// The calling instance's memory: the export chosen at instantiation, else one named `memory`.
-/// Shared memories cannot be lent out as `&mut [u8]`, so they count as none.
-fn caller_memory(
-    caller: &mut wasmtime::Caller<'_, ()>,
-    memory_export: Option<&str>,
-) -> Option<Memory> {
-    [memory_export, Some("memory")]
-        .into_iter()
-        .flatten()
-        .find_map(|name| match caller.get_export(name) {
-            Some(Extern::Memory(m)) => Some(m),
-            _ => None,
-        })
+/// The calling instance's memory: the one it exports as `memory` (`Caller::memory`'s rule on
+/// every engine). Shared memories cannot be lent out as `&mut [u8]`, so they count as none.
+fn caller_memory(caller: &mut wasmtime::Caller<'_, ()>) -> Option<Memory> {
+    match caller.get_export(wasmux_core::CALLER_MEMORY) {
+        Some(Extern::Memory(m)) => Some(m),
+        _ => None,
+    }
 }
 
 struct CallerView<'a, 'b> {

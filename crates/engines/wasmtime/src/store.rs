@@ -78,7 +78,6 @@ impl WasmtimeStore {
         &mut self,
         module: &wasmtime::Module,
         imports: &[Import],
-        memory_export: &Option<String>,
     ) -> Result<Vec<Extern>, Error> {
         let mut resolved = Vec::new();
         let mut missing = Vec::new();
@@ -88,11 +87,9 @@ impl WasmtimeStore {
                 .find(|i| i.module == wanted.module() && i.name == wanted.name());
             match found.map(|i| &i.value) {
                 None => missing.push(format!("{}::{}", wanted.module(), wanted.name())),
-                Some(ImportValue::Func(f)) => resolved.push(Extern::Func(host_func(
-                    &mut self.store,
-                    f,
-                    memory_export.clone(),
-                ))),
+                Some(ImportValue::Func(f)) => {
+                    resolved.push(Extern::Func(host_func(&mut self.store, f)))
+                }
                 Some(ImportValue::Extern(h)) => match self.externs.get(h.0 as usize) {
                     Some(e) => resolved.push(e.clone()),
                     None => {
@@ -175,7 +172,7 @@ impl Store for WasmtimeStore {
             })?;
         let module = module.for_engine(self.store.engine())?;
         let memory_export = memory_export(&module);
-        let externs = self.resolve_imports(&module, imports, &memory_export)?;
+        let externs = self.resolve_imports(&module, imports)?;
         let instance = match wasmtime::Instance::new(&mut self.store, &module, &externs) {
             Ok(i) => i,
             Err(e) => {

@@ -6,6 +6,8 @@ mod args;
 mod clock;
 mod dir;
 mod fd;
+mod links;
+mod overlap;
 mod path;
 mod poll;
 mod proc;
@@ -248,7 +250,9 @@ fn run(
 ) -> Result<Errno, HostError> {
     // Auditing off: this one branch is all it costs.
     let Some(audit) = audit else {
-        return errno(body(&mut Call::new(st, guest, false), &Args(params)));
+        let mut call = Call::new(st, guest, false);
+        let outcome = body(&mut call, &Args(params));
+        return errno(name, &call, outcome);
     };
     let started = Instant::now();
     let instance = st.instance_id();
@@ -256,7 +260,7 @@ fn run(
     let outcome = body(&mut call, &Args(params));
     let duration = started.elapsed();
     // `proc_exit` ends the guest through a host error; it is still a call, and audited as one.
-    let (errno, stop) = match errno(outcome) {
+    let (errno, stop) = match errno(name, &call, outcome) {
         Ok(errno) => (errno, None),
         Err(stop) => (Errno::SUCCESS, Some(stop)),
     };
@@ -284,7 +288,14 @@ fn run(
     }
 }
 
-fn errno(outcome: Res) -> Result<Errno, HostError> {
+fn errno(name: &str, call: &Call, outcome: Res) -> Result<Errno, HostError> {
+    if call.mem.missing() {
+        return Err(HostError::Message(format!(
+            "{MODULE}::{name} needs the guest's memory, but the guest exports no memory named \
+             `{}`",
+            wasmux_core::CALLER_MEMORY
+        )));
+    }
     match outcome {
         Ok(()) => Ok(Errno::SUCCESS),
         Err(Fail::Errno(e)) => Ok(e),

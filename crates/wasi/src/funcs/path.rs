@@ -2,6 +2,8 @@
 //! refuses to leave the directory by `..`, absolute paths or symlinks; read-only mounts are
 //! checked here, before the host filesystem is touched.
 
+use super::links::may_move;
+use super::overlap::{link_stays_inside, located, target, Target};
 use super::stat::{set_times_request, Stat};
 use super::{Args, Call, Res};
 use crate::abi::{fdflags, oflags, rights, LOOKUP_SYMLINK_FOLLOW};
@@ -9,7 +11,8 @@ use crate::errno::Errno;
 use crate::table::{DirEntry, Entry, FileEntry, Rights};
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, SystemTimeSpec};
 use cap_std::fs::OpenOptionsExt;
-use std::path::{Component, Path};
+use std::path::Path;
+use std::sync::Arc;
 
 /// A guest path as cap-std should see it: relative, non-empty, no NUL.
 fn checked(path: &str) -> Result<&Path, Errno> {
@@ -39,22 +42,32 @@ fn dir_and_path<'a>(
     Ok((call.st.table.dir_with(fd, needed)?, path))
 }
 
-/// The same, for calls that change the directory: read-only mounts say `EROFS`.
+/// The same, for calls that change what the path names: where the mount deciding for it
+/// (see `overlap`) is read-only, `EROFS`. `follow` resolves a symlink the path ends in.
 fn writable_dir<'a>(
     call: &'a mut Call,
-    fd: u32,
-    ptr: u32,
-    len: u32,
-    needed: u64,
-) -> Result<(&'a mut DirEntry, String), Errno> {
+    (fd, ptr, len, needed): (u32, u32, u32, u64),
+    follow: bool,
+) -> Result<(&'a mut DirEntry, String, Target), Errno> {
     let path = call.path(ptr, len)?;
     checked(&path)?;
+    let live = call.st.live.clone();
     let d = call.st.table.dir_with(fd, needed)?;
-    if d.mount.readonly() {
-        call.rule = Some(d.mount.rule());
+    let target = target(&live, d, &path, follow)?;
+    if target.mount.readonly() {
+        call.rule = Some(target.mount.rule());
         return Err(Errno::ROFS);
     }
-    Ok((d, path))
+    Ok((d, path, target))
+}
+
+/// Refuses to remove or move the root of a mount through another mount, as Linux refuses a
+/// mount point (`EBUSY`).
+fn not_a_mount_root(target: &Target) -> Result<(), Errno> {
+    if target.is_mount_root() {
+        return Err(Errno::BUSY);
+    }
+    Ok(())
 }
 
 /// The rights a descriptor opened through a directory gets: what the guest asked for, within
@@ -102,7 +115,9 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         needed |= rights::PATH_FILESTAT_SET_SIZE;
     }
     let inherited = call.st.table.rights(fd)?.inheriting;
+    let live = call.st.live.clone();
     let d = call.st.table.dir_with(fd, needed)?;
+    let target = target(&live, d, &path, follow)?;
     // The host opens for writing only what the guest may write: what it asked for within
     // what the directory passes on (or, asking for nothing, what append and truncate imply).
     // A directory is never opened for writing.
@@ -112,11 +127,13 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
                 0 => append,
                 base => base & inherited & rights::FILE_WRITE != 0,
             });
-    if d.mount.readonly() && (write || creat) {
-        call.rule = Some(d.mount.rule());
+    if target.mount.readonly() && (write || creat) {
+        call.rule = Some(target.mount.rule());
         return Err(Errno::ROFS.into());
     }
-    let mount = d.mount.clone();
+    // A directory is placed where it really is, for the symlink and overlap checks made
+    // through it later.
+    let place = |d: &DirEntry| located(&live, d, &path, true);
     let entry = if directory {
         if creat || trunc {
             return Err(Errno::INVAL.into());
@@ -130,10 +147,12 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         } else {
             d.dir.open_dir_nofollow(&path)?
         };
+        let Target { mount, at } = place(d)?;
         Entry::Dir(DirEntry {
             dir,
             preopen: None,
             mount,
+            at,
         })
     } else {
         let mut opts = cap_std::fs::OpenOptions::new();
@@ -158,16 +177,18 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         if meta.is_dir() {
             // Opening a directory without `O_DIRECTORY` still yields something `fd_readdir`
             // can list.
+            let Target { mount, at } = place(d)?;
             Entry::Dir(DirEntry {
                 dir: cap_std::fs::Dir::from_std_file(file),
                 preopen: None,
                 mount,
+                at,
             })
         } else {
             Entry::File(FileEntry {
                 file,
                 flags: fdf & fdflags::ALL,
-                mount,
+                mount: target.mount,
                 regular: meta.is_file(),
             })
         }
@@ -180,21 +201,22 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
 
 pub fn path_create_directory(call: &mut Call, a: &Args) -> Res {
     let needed = rights::PATH_CREATE_DIRECTORY;
-    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2), needed)?;
+    let (d, path, _) = writable_dir(call, (a.u32(0), a.u32(1), a.u32(2), needed), false)?;
     d.dir.create_dir(&path)?;
     Ok(())
 }
 
 pub fn path_remove_directory(call: &mut Call, a: &Args) -> Res {
     let needed = rights::PATH_REMOVE_DIRECTORY;
-    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2), needed)?;
+    let (d, path, target) = writable_dir(call, (a.u32(0), a.u32(1), a.u32(2), needed), false)?;
+    not_a_mount_root(&target)?;
     d.dir.remove_dir(&path)?;
     Ok(())
 }
 
 pub fn path_unlink_file(call: &mut Call, a: &Args) -> Res {
     let needed = rights::PATH_UNLINK_FILE;
-    let (d, path) = writable_dir(call, a.u32(0), a.u32(1), a.u32(2), needed)?;
+    let (d, path, _) = writable_dir(call, (a.u32(0), a.u32(1), a.u32(2), needed), false)?;
     d.dir.remove_file(&path)?;
     Ok(())
 }
@@ -218,8 +240,10 @@ pub fn path_filestat_set_times(call: &mut Call, a: &Args) -> Res {
     let spec = |t: Option<std::time::SystemTime>| {
         t.map(|t| SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(t)))
     };
-    let (d, path) = writable_dir(call, fd, ptr, len, rights::PATH_FILESTAT_SET_TIMES)?;
-    if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
+    let follow = flags & LOOKUP_SYMLINK_FOLLOW != 0;
+    let needed = rights::PATH_FILESTAT_SET_TIMES;
+    let (d, path, _) = writable_dir(call, (fd, ptr, len, needed), follow)?;
+    if follow {
         d.dir.set_times(&path, spec(atime), spec(mtime))?;
     } else {
         d.dir.set_symlink_times(&path, spec(atime), spec(mtime))?;
@@ -232,8 +256,19 @@ pub fn path_readlink(call: &mut Call, a: &Args) -> Res {
         (a.u32(0), a.u32(1), a.u32(2), a.u32(3), a.u32(4), a.u32(5));
     call.mem.slice(buf, buf_len)?;
     call.mem.slice(used, 4)?;
+    let live = call.st.live.clone();
     let (d, path) = dir_and_path(call, fd, ptr, len, rights::PATH_READLINK)?;
-    let target = d.dir.read_link(&path)?;
+    let target = d.dir.read_link_contents(&path)?;
+    // A link that leads out of the mount (a host user's, since a guest cannot make one) would
+    // show the guest where the mount is on the host.
+    let link = located(&live, d, &path, false)?;
+    if !link_stays_inside(&link.at, &target) {
+        call.rule = Some(format!(
+            "fs {}: symlink leads out of the mount",
+            link.mount.guest
+        ));
+        return Err(Errno::NOTCAPABLE.into());
+    }
     let target = target.to_string_lossy();
     let bytes = &target.as_bytes()[..target.len().min(buf_len as usize)];
     call.mem.write(buf, bytes)?;
@@ -241,32 +276,15 @@ pub fn path_readlink(call: &mut Call, a: &Args) -> Res {
     Ok(())
 }
 
-/// Whether a symlink at `link` (relative to its directory fd) pointing at `target` stays inside
-/// that directory when read lexically. cap-std would refuse to follow an escaping link anyway;
-/// refusing to create one also keeps the host directory free of links that point outside.
-fn target_stays_inside(link: &Path, target: &Path) -> bool {
-    let mut depth: i64 = 0;
-    let parent = link.parent().unwrap_or(Path::new(""));
-    for c in parent.components().chain(target.components()) {
-        match c {
-            Component::Normal(_) => depth += 1,
-            Component::CurDir => {}
-            Component::ParentDir => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            Component::RootDir | Component::Prefix(_) => return false,
-        }
-    }
-    true
-}
-
 pub fn path_symlink(call: &mut Call, a: &Args) -> Res {
     let target = call.path(a.u32(0), a.u32(1))?;
-    let (d, link) = writable_dir(call, a.u32(2), a.u32(3), a.u32(4), rights::PATH_SYMLINK)?;
-    if target.is_empty() || !target_stays_inside(Path::new(&link), Path::new(&target)) {
+    let needed = rights::PATH_SYMLINK;
+    let live = call.st.live.clone();
+    let (d, link, _) = writable_dir(call, (a.u32(2), a.u32(3), a.u32(4), needed), false)?;
+    // Checked from where the link really is, its directories' symlinks resolved: a lexical
+    // check would let `a/up/l -> ../x` out when `a/up` leads back to the root.
+    let at = located(&live, d, &link, false)?.at;
+    if target.is_empty() || !link_stays_inside(&at, Path::new(&target)) {
         return Err(Errno::NOTCAPABLE.into());
     }
     d.dir.symlink(&target, &link)?;
@@ -276,15 +294,25 @@ pub fn path_symlink(call: &mut Call, a: &Args) -> Res {
 /// Two directories of one call (rename, link): both must exist, and both must be writable,
 /// since the source side changes too (rename) or the target could then be written through the
 /// new name (link).
+/// The entry moved or linked keeps its symlinks inside the mount from its new place.
 fn two_dirs(
     call: &mut Call,
-    (old_fd, old_ptr, old_len, old_right): (u32, u32, u32, u64),
-    (new_fd, new_ptr, new_len, new_right): (u32, u32, u32, u64),
+    old: (u32, u32, u32, u64),
+    new: (u32, u32, u32, u64),
 ) -> Result<(cap_std::fs::Dir, String, cap_std::fs::Dir, String), Errno> {
-    let (old, old_path) = writable_dir(call, old_fd, old_ptr, old_len, old_right)?;
+    let live = call.st.live.clone();
+    let (old, old_path, old_target) = writable_dir(call, old, false)?;
+    not_a_mount_root(&old_target)?;
+    let from = located(&live, old, &old_path, false)?;
     let old = old.dir.try_clone()?;
-    let (new, new_path) = writable_dir(call, new_fd, new_ptr, new_len, new_right)?;
+    let (new, new_path, new_target) = writable_dir(call, new, false)?;
+    not_a_mount_root(&new_target)?;
+    let to = located(&live, new, &new_path, false)?;
     let new = new.dir.try_clone()?;
+    let shallower = to.at.components().count() < from.at.components().count();
+    if shallower || !Arc::ptr_eq(&from.mount, &to.mount) {
+        may_move(&old, &old_path, &to.at)?;
+    }
     Ok((old, old_path, new, new_path))
 }
 

@@ -10,6 +10,22 @@ fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// The mode the parent gives `host`: its most specific mount's (the longest host path that
+/// contains it; read-only where two are equally specific), as bind mounts decide on Linux.
+fn deciding_mode(parent: &[(PathBuf, Mode)], host: &Path) -> Option<Mode> {
+    let covering = parent.iter().filter(|(p, _)| host.starts_with(p));
+    let deepest = covering
+        .clone()
+        .map(|(p, _)| p.components().count())
+        .max()?;
+    let modes = covering.filter(|(p, _)| p.components().count() == deepest);
+    Some(if modes.clone().any(|(_, m)| *m == Mode::Ro) {
+        Mode::Ro
+    } else {
+        Mode::Rw
+    })
+}
+
 fn toggle(name: &str, parent: Toggle, child: Toggle) -> Result<Toggle, PolicyError> {
     if child.allow == Some(true) && !parent.allowed() {
         return Err(PolicyError::Widens(format!(
@@ -39,23 +55,31 @@ impl Policy {
     /// limit at most the parent's (an unset child limit takes the parent's).
     pub fn narrow(&self, child: &Policy) -> Result<Policy, PolicyError> {
         let mut out = child.clone();
+        let parent: Vec<(PathBuf, Mode)> = self
+            .fs
+            .values()
+            .map(|m| (canonical(m.host.get_ref()), m.mode))
+            .collect();
         for (guest, mount) in &child.fs {
             let host = canonical(mount.host.get_ref());
-            let covering: Vec<Mode> = self
-                .fs
-                .values()
-                .filter(|m| host.starts_with(canonical(m.host.get_ref())))
-                .map(|m| m.mode)
-                .collect();
-            if covering.is_empty() {
+            let Some(mode) = deciding_mode(&parent, &host) else {
                 return Err(PolicyError::Widens(format!(
                     "{guest} = {} is outside every directory of the parent",
                     host.display()
                 )));
-            }
-            if mount.mode == Mode::Rw && !covering.contains(&Mode::Rw) {
+            };
+            if mount.mode == Mode::Rw && mode == Mode::Ro {
                 return Err(PolicyError::Widens(format!(
                     "{guest} asks for rw where the parent grants ro"
+                )));
+            }
+            // A writable child mount must not cover a part the parent holds read-only.
+            if let Some((inner, _)) = parent.iter().find(|(p, m)| {
+                mount.mode == Mode::Rw && *m == Mode::Ro && p.starts_with(&host) && *p != host
+            }) {
+                return Err(PolicyError::Widens(format!(
+                    "{guest} asks for rw over {}, which the parent grants ro",
+                    inner.display()
                 )));
             }
         }
