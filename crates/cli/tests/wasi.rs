@@ -386,3 +386,72 @@ fn a_bad_policy_is_refused_before_the_guest_starts() {
         assert_eq!(text(&out.stdout), "", "the guest ran with {args:?}");
     }
 }
+
+/// Creates `/big` and writes 2,000 bytes to it; exits with the errno of the write.
+const BIG_WRITER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "big")
+  (data (i32.const 200) "\00\10\00\00\d0\07\00\00")
+  (func (export "_start")
+    (drop (call $open (i32.const 3) (i32.const 0) (i32.const 64) (i32.const 3) (i32.const 1)
+      (i64.const -1) (i64.const 0) (i32.const 0) (i32.const 100)))
+    (call $exit (call $write (i32.load (i32.const 100)) (i32.const 200) (i32.const 1) (i32.const 104)))))"#;
+
+/// `--max-disk` and `[limits] disk`: past the quota a write is ENOSPC (51), and the audit
+/// says which limit refused it; the flag overrides the file.
+#[test]
+fn the_disk_quota_comes_from_the_flag_or_the_policy_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("big.wat"), BIG_WRITER).unwrap();
+    fs::create_dir(dir.path().join("out")).unwrap();
+    fs::write(dir.path().join("p.toml"), "[limits]\ndisk = \"1KiB\"\n").unwrap();
+    for engine in engines() {
+        let run = |extra: &[&str]| {
+            let _ = fs::remove_file(dir.path().join("out/big"));
+            let mut args = vec!["run", "--engine", &engine, "--dir", "out::/"];
+            args.extend_from_slice(extra);
+            args.push("big.wat");
+            wasmux_in(dir.path(), &args)
+        };
+        let out = run(&["--max-disk", "1KiB", "--audit", "-"]);
+        assert_eq!(
+            out.status.code(),
+            Some(51),
+            "{engine}: {}",
+            text(&out.stderr)
+        );
+        let events = json_lines(&text(&out.stderr));
+        assert_eq!(events.len(), 1, "{engine}: {events:?}");
+        assert_eq!(events[0]["func"], "fd_write", "{engine}");
+        assert_eq!(events[0]["rule"], "limits disk: 1024 bytes", "{engine}");
+        assert_eq!(fs::metadata(dir.path().join("out/big")).unwrap().len(), 0);
+
+        assert_eq!(
+            run(&["--policy", "p.toml"]).status.code(),
+            Some(51),
+            "{engine}"
+        );
+        let over = run(&["--policy", "p.toml", "--max-disk", "2KiB"]);
+        assert_eq!(
+            over.status.code(),
+            Some(0),
+            "{engine}: {}",
+            text(&over.stderr)
+        );
+        assert_eq!(
+            fs::metadata(dir.path().join("out/big")).unwrap().len(),
+            2000
+        );
+        assert_eq!(run(&[]).status.code(), Some(0), "{engine}");
+    }
+    let bad = wasmux_in(dir.path(), &["run", "--max-disk", "lots", "big.wat"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("--max-disk"),
+        "{}",
+        text(&bad.stderr)
+    );
+}

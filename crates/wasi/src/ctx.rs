@@ -4,6 +4,7 @@
 use crate::audit::AuditSink;
 use crate::error::WasiError;
 use crate::live::{Live, MountState, PolicyHandle};
+use crate::quota::DiskQuota;
 use crate::stdio::{StdStream, Stdio};
 use crate::table::{DirEntry, Entry, Table};
 use std::net::TcpListener;
@@ -30,6 +31,8 @@ pub struct WasiCtx {
     /// Clocks, randomness, environment and mount modes: what a [`PolicyHandle`] can change.
     pub(crate) live: Arc<Live>,
     pub(crate) audit: Option<AuditSink>,
+    /// What the guest may still add to the host's filesystem; unlimited when `None`.
+    pub(crate) disk: Option<DiskQuota>,
     next_preopen: u32,
     instance: u64,
 }
@@ -54,6 +57,7 @@ impl WasiCtx {
             table,
             live: Arc::default(),
             audit: None,
+            disk: None,
             next_preopen: 3,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
         }
@@ -160,6 +164,13 @@ impl WasiCtx {
     /// It covers directories preopened later as well.
     pub fn policy_handle(&self) -> PolicyHandle {
         PolicyHandle(self.live.clone())
+    }
+
+    /// Lets the guest add at most `bytes` to the host's filesystem (writes past a file's
+    /// end, `fd_allocate`, larger sizes); past it, `ENOSPC`, and an audit event.
+    pub fn max_disk(mut self, bytes: u64) -> Self {
+        self.disk = Some(DiskQuota::new(bytes));
+        self
     }
 
     /// Sends one event per WASI call to `sink` (at its level: every call, or the refused ones).

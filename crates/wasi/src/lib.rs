@@ -25,6 +25,7 @@ mod funcs;
 mod live;
 mod mem;
 pub mod policy;
+mod quota;
 mod stdio;
 mod table;
 

@@ -8,6 +8,8 @@ use common::*;
 mod blocking;
 #[path = "hostile/caller_memory.rs"]
 mod caller_memory;
+#[path = "hostile/disk_quota.rs"]
+mod disk_quota;
 #[path = "hostile/links.rs"]
 mod links;
 #[path = "hostile/overlap.rs"]

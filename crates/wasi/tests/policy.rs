@@ -105,11 +105,12 @@ fn a_child_never_widens_its_parent() {
     let parent = parse(
         "[fs]\n\"/data\" = { host = \"data\", mode = \"ro\" }\n\"/tmp\" = { host = \"scratch\", mode = \"rw\" }\n\
          [env]\ninherit = [\"LANG\"]\nset = { MODE = \"x\" }\n[random]\nallow = false\n\
-         [limits]\nfuel = 1000\ntimeout = \"5s\"\n",
+         [limits]\nfuel = 1000\ntimeout = \"5s\"\ndisk = \"1MiB\"\n",
         base,
     )
     .unwrap();
     let widening = [
+        "[limits]\ndisk = \"2MiB\"\n",
         "[fs]\n\"/d\" = { host = \"data\", mode = \"rw\" }\n",
         "[fs]\n\"/d\" = { host = \".\", mode = \"ro\" }\n",
         "[env]\ninherit = [\"HOME\"]\n",

@@ -22,6 +22,10 @@ pub struct PolicyArgs {
     /// Listen on ADDR (ip:port) and hand the socket to the guest as a preopened descriptor.
     #[arg(long = "listen", value_name = "ADDR")]
     listen: Vec<String>,
+    /// Bytes the guest may add to the host's filesystem, e.g. 100MiB; past it, writes get
+    /// ENOSPC (and an audit event). Overrides the policy file's [limits] disk.
+    #[arg(long, value_name = "SIZE", value_parser = wasmux::parse_size)]
+    max_disk: Option<u64>,
     /// Refuse the clocks (ENOTCAPABLE).
     #[arg(long)]
     deny_clock: bool,
@@ -87,6 +91,9 @@ impl PolicyArgs {
             addr.parse::<std::net::SocketAddr>()
                 .with_context(|| format!("--listen {addr}: expected ip:port"))?;
             policy.listen(addr.clone());
+        }
+        if let Some(bytes) = self.max_disk {
+            policy.limits.disk = Some(bytes);
         }
         if self.deny_clock {
             policy.clock.allow = Some(false);

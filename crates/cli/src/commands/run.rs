@@ -14,6 +14,7 @@ use wasmux::{ExportKind, Instance, Module, Runtime, UnknownImports};
     wasmux run --engine wasm3 --fuel 100000 --stats examples/fib.wat --invoke fib 30\n  \
     wasmux run --timeout 1s --max-memory 16MiB app.wasm\n  \
     wasmux run --dir ./data::/data:ro --dir ./out::/out --env MODE=test app.wasm input.txt\n  \
+    wasmux run --dir ./out::/out --max-disk 100MiB app.wasm\n  \
     wasmux run --policy policy.toml --audit audit.jsonl --audit-level all app.wasm\n  \
     wasmux run --dir ./data::/data:ro --stderr guest.err --audit - app.wasm 2> refused.jsonl\n  \
     wasmux run --env-inherit LANG --deny-clock --stdin input.txt --stdout null app.wasm\n  \

@@ -1,11 +1,13 @@
 //! Functions on an open descriptor: read, write, seek, stat, close, renumber.
 
 use super::stat::{set_times_request, write_fdstat, Stat};
-use super::vectored::{read_iovecs, settle, write_iovecs};
+use super::vectored::{moved, read_iovecs, settle, write_iovecs};
 use super::wait::{ready, retrying, Want};
 use super::{Args, Call, Res};
 use crate::abi::{fdflags, filetype, rights, whence};
+use crate::ctx::WasiCtx;
 use crate::errno::Errno;
+use crate::quota::DiskQuota;
 use crate::table::{Entry, Rights};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
@@ -16,8 +18,10 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
     let iovs = call.mem.iovecs(iovs, count)?;
     // Check the result pointer before writing, so a bad one has no side effect.
     call.mem.slice(out, 4)?;
+    let total: u64 = iovs.iter().map(|&(_, len)| len as u64).sum();
     let n = retrying(call, fd, Want::Write, |call| {
         let Call { st, mem, rule, .. } = call;
+        let st: &mut WasiCtx = st;
         let written = match st.table.with_right(fd, rights::FD_WRITE)? {
             Entry::Stdio(which, s) => write_iovecs(mem, &iovs, |d| s.write(*which, d)),
             Entry::File(f) if f.mount.readonly() => {
@@ -26,10 +30,17 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
             }
             Entry::File(f) => {
                 // `append` may have been switched on after opening (fd_fdstat_set_flags).
-                if f.append() {
-                    f.file.seek(SeekFrom::End(0))?;
-                }
+                let pos = if f.append() {
+                    f.file.seek(SeekFrom::End(0))?
+                } else if st.disk.is_some() {
+                    f.file.stream_position()?
+                } else {
+                    0
+                };
+                let len = DiskQuota::before_write(&st.disk, &f.file, pos, total)
+                    .inspect_err(|_| *rule = st.disk.map(|q| q.rule()))?;
                 let written = write_iovecs(mem, &iovs, |d| f.file.write(d));
+                DiskQuota::written(&mut st.disk, len, pos, moved(&written));
                 f.sync_after_write()?;
                 written
             }
@@ -93,11 +104,15 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
     let iovs = call.mem.iovecs(iovs, count)?;
     call.mem.slice(out, 4)?;
     let Call { st, mem, rule, .. } = call;
+    let st: &mut WasiCtx = st;
     let f = st.table.file_with(fd, rights::FD_WRITE)?;
     if f.mount.readonly() {
         *rule = Some(f.mount.rule());
         return Err(Errno::ROFS.into());
     }
+    let total: u64 = iovs.iter().map(|&(_, len)| len as u64).sum();
+    let len = DiskQuota::before_write(&st.disk, &f.file, offset, total)
+        .inspect_err(|_| *rule = st.disk.map(|q| q.rule()))?;
     // POSIX leaves pwrite on an append-mode file to the system, and Linux appends; WASI
     // means the offset, as wasi-libc's own pwrite does.
     let mut at = offset;
@@ -106,6 +121,7 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
         at += n as u64;
         Ok(n)
     });
+    DiskQuota::written(&mut st.disk, len, offset, moved(&written));
     f.sync_after_write()?;
     let n = settle(written)?;
     call.moved(n);
@@ -250,7 +266,28 @@ fn writable_file<'a>(
 }
 
 pub fn fd_filestat_set_size(call: &mut Call, a: &Args) -> Res {
-    writable_file(call, a.u32(0), rights::FD_FILESTAT_SET_SIZE)?.set_len(a.u64(1))?;
+    resize(call, a.u32(0), rights::FD_FILESTAT_SET_SIZE, |_| a.u64(1))
+}
+
+/// Sets the file's size to what `size` makes of its current one, within the disk quota.
+fn resize(call: &mut Call, fd: u32, needed: u64, size: impl Fn(u64) -> u64) -> Res {
+    let disk = call.st.disk;
+    let file = writable_file(call, fd, needed)?;
+    let len = file.metadata()?.len();
+    let end = size(len);
+    if end == len {
+        return Ok(());
+    }
+    if let Some(q) = disk {
+        if let Err(e) = q.check(len, end) {
+            call.rule = Some(q.rule());
+            return Err(e.into());
+        }
+    }
+    file.set_len(end)?;
+    if let Some(q) = &mut call.st.disk {
+        q.resized(len, end);
+    }
     Ok(())
 }
 
@@ -277,11 +314,7 @@ pub fn fd_filestat_set_times(call: &mut Call, a: &Args) -> Res {
 
 pub fn fd_allocate(call: &mut Call, a: &Args) -> Res {
     let end = a.u64(1).checked_add(a.u64(2)).ok_or(Errno::FBIG)?;
-    let file = writable_file(call, a.u32(0), rights::FD_ALLOCATE)?;
-    if file.metadata()?.len() < end {
-        file.set_len(end)?;
-    }
-    Ok(())
+    resize(call, a.u32(0), rights::FD_ALLOCATE, |len| len.max(end))
 }
 
 fn sync(call: &mut Call, fd: u32, data_only: bool) -> Res {

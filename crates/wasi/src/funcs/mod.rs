@@ -264,7 +264,9 @@ fn run(
         Ok(errno) => (errno, None),
         Err(stop) => (Errno::SUCCESS, Some(stop)),
     };
-    let allowed = !is_denial(errno);
+    // A refusal names its rule; some (the disk quota's `ENOSPC`) have errnos that can also
+    // come from the host.
+    let allowed = !is_denial(errno) && call.rule.is_none();
     if audit.wants(allowed) {
         let paths = call.paths.take().unwrap_or_default();
         let mut args: Vec<String> = params.iter().map(|v| format!("{v}")).collect();

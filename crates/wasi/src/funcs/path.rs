@@ -10,7 +10,7 @@ use crate::abi::{fdflags, oflags, rights, LOOKUP_SYMLINK_FOLLOW};
 use crate::errno::Errno;
 use crate::table::{DirEntry, Entry, FileEntry, Rights};
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, SystemTimeSpec};
-use cap_std::fs::OpenOptionsExt;
+use cap_std::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -115,6 +115,8 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         needed |= rights::PATH_FILESTAT_SET_SIZE;
     }
     let inherited = call.st.table.rights(fd)?.inheriting;
+    let quota = call.st.disk.is_some();
+    let mut freed = 0;
     let live = call.st.live.clone();
     let d = call.st.table.dir_with(fd, needed)?;
     let target = target(&live, d, &path, follow)?;
@@ -172,8 +174,14 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         // system call, so the file is opened non-blocking and its reads wait for data instead
         // (see `fd_read`). Regular files ignore the flag.
         opts.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+        // Truncating gives the file's bytes back to the disk quota.
+        let truncated = match d.dir.metadata(&path) {
+            Ok(m) if trunc && quota => m.len(),
+            _ => 0,
+        };
         let file = d.dir.open_with(&path, &opts)?.into_std();
         let meta = file.metadata()?;
+        freed = truncated;
         if meta.is_dir() {
             // Opening a directory without `O_DIRECTORY` still yields something `fd_readdir`
             // can list.
@@ -195,6 +203,9 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
     };
     let rights = opened_rights(requested, inherited, &entry, write);
     let new_fd = call.st.table.push_with(entry, rights)?;
+    if let Some(q) = &mut call.st.disk {
+        q.resized(freed, 0);
+    }
     call.mem.write_u32(out, new_fd)?;
     Ok(())
 }
@@ -216,8 +227,17 @@ pub fn path_remove_directory(call: &mut Call, a: &Args) -> Res {
 
 pub fn path_unlink_file(call: &mut Call, a: &Args) -> Res {
     let needed = rights::PATH_UNLINK_FILE;
+    let quota = call.st.disk.is_some();
     let (d, path, _) = writable_dir(call, (a.u32(0), a.u32(1), a.u32(2), needed), false)?;
+    // The last name of a file gone, its bytes are given back to the disk quota.
+    let freed = match d.dir.symlink_metadata(&path) {
+        Ok(m) if quota && m.is_file() && m.nlink() == 1 => m.len(),
+        _ => 0,
+    };
     d.dir.remove_file(&path)?;
+    if let Some(q) = &mut call.st.disk {
+        q.resized(freed, 0);
+    }
     Ok(())
 }
 

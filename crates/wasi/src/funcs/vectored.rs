@@ -18,6 +18,14 @@ pub struct Partial {
     pub error: Errno,
 }
 
+/// The bytes moved, whether or not the transfer ended early.
+pub fn moved(result: &Result<usize, Partial>) -> usize {
+    match result {
+        Ok(n) => *n,
+        Err(p) => p.moved,
+    }
+}
+
 /// The bytes moved, or the error when none could be.
 pub fn settle(result: Result<usize, Partial>) -> Result<usize, Errno> {
     match result {

@@ -31,6 +31,9 @@ impl Policy {
             })?;
             ctx = ctx.listener(listener);
         }
+        if let Some(bytes) = self.limits.disk {
+            ctx = ctx.max_disk(bytes);
+        }
         if let Some(path) = &self.audit.file {
             let level = self.audit.level.unwrap_or(AuditLevel::Denied);
             // "-" is the usual name for a standard stream; stdout is the guest's, so stderr.

@@ -14,9 +14,13 @@ pub struct LimitsPolicy {
     pub fuel: Option<u64>,
     #[serde(default, deserialize_with = "duration")]
     pub timeout: Option<Duration>,
+    /// Bytes the guest may add to the host's filesystem, e.g. "100MiB".
+    #[serde(default, deserialize_with = "size")]
+    pub disk: Option<u64>,
 }
 
 impl LimitsPolicy {
+    /// The engine's limits (the disk quota is WASI's, applied by `Policy::wasi_ctx`).
     pub fn to_limits(&self) -> Limits {
         Limits {
             max_memory: self.memory,

@@ -116,6 +116,7 @@ impl Policy {
         out.limits.memory = limit("memory", self.limits.memory, child.limits.memory)?;
         out.limits.fuel = limit("fuel", self.limits.fuel, child.limits.fuel)?;
         out.limits.timeout = limit("timeout", self.limits.timeout, child.limits.timeout)?;
+        out.limits.disk = limit("disk", self.limits.disk, child.limits.disk)?;
         // Auditing is the parent's to require: the child may log more, never less.
         out.audit.file = self.audit.file.clone().or(child.audit.file.clone());
         out.audit.level = match (self.audit.level, child.audit.level) {
