@@ -4,6 +4,8 @@
 
 mod common;
 use common::*;
+#[path = "hostile/bad_input.rs"]
+mod bad_input;
 #[path = "hostile/blocking.rs"]
 mod blocking;
 #[path = "hostile/caller_memory.rs"]

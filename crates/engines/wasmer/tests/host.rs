@@ -174,7 +174,7 @@ fn host_sees_memory_grown_by_the_guest() {
         (module
           (import "host" "size" (func $size (result i32)))
           (memory 1)
-          (export "mem" (memory 0))
+          (export "memory" (memory 0))
           (func (export "run") (result i32)
             (drop (memory.grow (i32.const 2)))
             (call $size))

@@ -27,6 +27,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use wasmux_core::{FuncType, HostError, HostFunc, Interrupt, Val, ValType};
 
+/// The longest path a guest may name, as Linux's `PATH_MAX`.
+const PATH_MAX: u32 = 4096;
+
 /// The import module name of WASI preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
 
@@ -124,8 +127,12 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Reads a guest string and notes it for the audit.
+    /// Reads a guest path and notes it for the audit. One longer than the host's `PATH_MAX`
+    /// could never be opened: it is refused before the host copies it (or the audit logs it).
     pub fn path(&mut self, ptr: u32, len: u32) -> Result<String, Errno> {
+        if len > PATH_MAX {
+            return Err(Errno::NAMETOOLONG);
+        }
         let s = self.mem.str(ptr, len)?;
         self.note(&s);
         Ok(s)
