@@ -62,8 +62,9 @@
 //! original instruction costs, so lowering never changes the fuel consumed. Helper loops
 //! (`memory.copy`/`memory.fill`) contain interrupt checks when `interrupt` is on.
 //!
-//! New imports come after the module's own imports, so every defined function moves up by
-//! the number of added function imports; calls, `ref.func`, element segments, exports, the
+//! New imports come right after the module's own function imports (before its table, memory,
+//! global and tag imports, whose index spaces they do not share), so every defined function
+//! moves up by the number of added function imports; calls, `ref.func`, element segments, exports, the
 //! start function and the `name` section are renumbered. Injected functions (the fuel
 //! accessors and lowering helpers) are appended at the end of the function index space.
 //! DWARF sections (`.debug_*`) are dropped because code offsets change.

@@ -6,7 +6,7 @@ use wasm_encoder::{
     CodeSection, ConstExpr, EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection,
     GlobalType, ImportSection, MemorySection, Module, SectionId, TypeSection, ValType,
 };
-use wasmparser::{KnownCustom, Parser};
+use wasmparser::{KnownCustom, Parser, TypeRef};
 
 use crate::analyze::{cap_in_own_pages, Info};
 use crate::layout::Layout;
@@ -243,8 +243,21 @@ impl Reencode for Rewriter<'_> {
         imports: &mut ImportSection,
         section: wasmparser::ImportSectionReader<'_>,
     ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_import_section(self, imports, section)?;
+        let all = section.into_imports().collect::<Result<Vec<_>, _>>()?;
+        // The added function imports go right after the input's last function import, not at
+        // the end: function indices come out the same, and wasm3 0.3, which skips the type of
+        // an imported table without reading it, then misparses nothing after a table import.
+        let split = all
+            .iter()
+            .rposition(|i| matches!(i.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)))
+            .map_or(0, |last| last + 1);
+        for import in &all[..split] {
+            self.parse_import(imports, *import)?;
+        }
         self.add_imports(imports);
+        for import in &all[split..] {
+            self.parse_import(imports, *import)?;
+        }
         Ok(())
     }
 

@@ -127,3 +127,41 @@ fn modules_without_the_sections_get_them() {
         }
     }
 }
+
+/// The added imports follow the input's last function import and precede its other imports:
+/// wasm3 0.3 skips an imported table's type without reading it, so an import after a table
+/// import is misparsed there.
+#[test]
+fn added_imports_follow_the_last_function_import() {
+    let module = r#"(module
+      (import "env" "f" (func))
+      (import "env" "table" (table 10 funcref))
+      (import "env" "g" (global i32))
+      (func (export "run") (call 0)))"#;
+    let opts = Options {
+        fuel: true,
+        interrupt: true,
+        ..Options::default()
+    };
+    let wasm = instrument(&wat(module), &opts).unwrap();
+    assert_valid(&wasm);
+    let mut order = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+        if let wasmparser::Payload::ImportSection(reader) = payload.unwrap() {
+            for import in reader.into_imports() {
+                let import = import.unwrap();
+                order.push(format!("{}.{}", import.module, import.name));
+            }
+        }
+    }
+    assert_eq!(
+        order,
+        [
+            "env.f",
+            "wasmux_rt.out_of_fuel",
+            "wasmux_rt.check",
+            "env.table",
+            "env.g"
+        ]
+    );
+}

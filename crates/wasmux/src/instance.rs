@@ -1,9 +1,7 @@
 //! A running module: calls with argument checks, limits, cancellation and per-call statistics.
 
 use crate::imports::{module_imports, resolve};
-use crate::interrupt::{
-    check_func, interrupt_for_host, out_of_fuel_func, CancelHandle, InterruptState,
-};
+use crate::interrupt::{interrupt_for_host, runtime_func, CancelHandle, InterruptState};
 use crate::prepare::Prepared;
 use crate::runtime::Runtime;
 use serde::Serialize;
@@ -15,10 +13,7 @@ use wasmux_core::{
     Error, ExportKind, ExportType, ExternHandle, FuncType, Import, ImportValue, InstanceId, Store,
     Val,
 };
-use wasmux_instrument::{
-    CHECK_IMPORT, FUEL_GET_EXPORT, FUEL_SET_EXPORT, OUT_OF_FUEL_IMPORT, RUNTIME_MODULE,
-    START_EXPORT,
-};
+use wasmux_instrument::{FUEL_GET_EXPORT, FUEL_SET_EXPORT, RUNTIME_MODULE, START_EXPORT};
 
 /// What one call cost; `wasmux run --stats` prints it as one JSON line.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -100,15 +95,7 @@ impl Instance {
             &interrupt_for_host(interrupt.clone()),
         )?;
         for import in ours {
-            let func = match import.name.as_str() {
-                CHECK_IMPORT => check_func(interrupt.clone()),
-                OUT_OF_FUEL_IMPORT => out_of_fuel_func(),
-                other => {
-                    return Err(Error::UnresolvedImports(vec![format!(
-                        "{RUNTIME_MODULE}::{other} (reserved for wasmux)"
-                    )]))
-                }
-            };
+            let func = runtime_func(&import.name, &interrupt)?;
             imports.push(Import {
                 module: import.module,
                 name: import.name,

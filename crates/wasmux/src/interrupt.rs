@@ -4,7 +4,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use wasmux_core::{FuncType, HostError, HostFunc, Interrupt, Trap};
+use wasmux_core::{Error, FuncType, HostError, HostFunc, Interrupt, Trap};
+use wasmux_instrument::{CHECK_IMPORT, OUT_OF_FUEL_IMPORT, RUNTIME_MODULE};
 
 /// Shared between an instance, its check function, and any number of cancel handles.
 #[derive(Debug, Default)]
@@ -52,8 +53,19 @@ impl CancelHandle {
     }
 }
 
+/// The host function behind the import `wasmux_rt.<name>` that instrumentation added.
+pub(crate) fn runtime_func(name: &str, state: &Arc<InterruptState>) -> Result<HostFunc, Error> {
+    match name {
+        CHECK_IMPORT => Ok(check_func(state.clone())),
+        OUT_OF_FUEL_IMPORT => Ok(out_of_fuel_func()),
+        other => Err(Error::UnresolvedImports(vec![format!(
+            "{RUNTIME_MODULE}::{other} (reserved for wasmux)"
+        )])),
+    }
+}
+
 /// The host function behind `wasmux_rt.check`.
-pub(crate) fn check_func(state: Arc<InterruptState>) -> HostFunc {
+fn check_func(state: Arc<InterruptState>) -> HostFunc {
     HostFunc::new(FuncType::default(), move |_, _, _| state.check())
 }
 
@@ -63,7 +75,7 @@ pub(crate) fn interrupt_for_host(state: Arc<InterruptState>) -> Interrupt {
 }
 
 /// The host function behind `wasmux_rt.out_of_fuel`.
-pub(crate) fn out_of_fuel_func() -> HostFunc {
+fn out_of_fuel_func() -> HostFunc {
     HostFunc::new(FuncType::default(), |_, _, _| {
         Err(HostError::Trap(Trap::OutOfFuel))
     })

@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod exports;
 mod host;
+mod rollback;
 mod store;
 
 use std::sync::Arc;

@@ -5,6 +5,7 @@ use crate::engine::WasmiModule;
 use crate::error::{from_call, from_instantiation, ENGINE};
 use crate::exports::first_memory;
 use crate::host::{new_func, HostState};
+use crate::rollback::TableSnapshot;
 use std::sync::Arc;
 use wasmi::{AsContext, Extern, Instance, Memory, Module, Mutability, Ref};
 use wasmux_core::{
@@ -112,8 +113,17 @@ impl Store for WasmiStore {
             .ok_or_else(|| Error::engine(ENGINE, "the module was compiled by another engine"))?;
         let module = compiled.for_engine(self.store.engine())?;
         let externs = self.resolve_imports(&module, imports)?;
-        let instance =
-            Instance::new(&mut self.store, &module, &externs).map_err(from_instantiation)?;
+        let before = TableSnapshot::take(&self.store, &externs);
+        let instance = match Instance::new(&mut self.store, &module, &externs) {
+            Ok(instance) => instance,
+            Err(e) => {
+                let e = from_instantiation(e);
+                if !matches!(e, Error::Trap { .. } | Error::Exit(_)) {
+                    before.restore(&mut self.store);
+                }
+                return Err(e);
+            }
+        };
         self.instances.push(InstanceRec {
             instance,
             exports: compiled.exports.clone(),

@@ -30,6 +30,28 @@ pub(crate) fn kind(d: &WastDirective<'_>) -> &'static str {
     }
 }
 
+/// Whether the directive may run guest code: a call, or an instantiation (start functions).
+pub(crate) fn runs_code(d: &WastDirective<'_>) -> bool {
+    match d {
+        WastDirective::Module(_) | WastDirective::ModuleInstance { .. } => true,
+        WastDirective::AssertReturn { exec, .. }
+        | WastDirective::AssertTrap { exec, .. }
+        | WastDirective::AssertException { exec, .. } => !matches!(exec, WastExecute::Get { .. }),
+        _ => calls(d),
+    }
+}
+
+/// Whether the directive calls an exported function.
+pub(crate) fn calls(d: &WastDirective<'_>) -> bool {
+    match d {
+        WastDirective::Invoke(_) | WastDirective::AssertExhaustion { .. } => true,
+        WastDirective::AssertReturn { exec, .. }
+        | WastDirective::AssertTrap { exec, .. }
+        | WastDirective::AssertException { exec, .. } => matches!(exec, WastExecute::Invoke(_)),
+        _ => false,
+    }
+}
+
 impl Runner<'_> {
     /// Runs one directive; `Err` says why it failed. `at` is its `line:column`.
     pub(crate) fn run(&mut self, d: &mut WastDirective<'_>, at: &str) -> Result<(), String> {

@@ -6,6 +6,7 @@
 //! that failed is reported and the script goes on.
 
 mod directives;
+mod limited;
 mod modules;
 mod report;
 mod runner;
@@ -19,7 +20,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmux_core::Engine;
+use wasmux_core::{Engine, Limits};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::Wast;
@@ -31,12 +32,18 @@ pub struct ScriptOptions {
     /// failed, so one slow engine cannot stall a whole suite. A directive already running is
     /// not interrupted.
     pub budget: Duration,
+    /// Limits every module runs under, applied as `Runtime` applies them: with `fuel` or
+    /// `timeout` set, modules are rewritten with fuel metering or interrupt checks, each
+    /// instance starts with `fuel` in its tank and every call with `timeout` on the clock.
+    /// With `fuel`, each directive reports the fuel it consumed.
+    pub limits: Limits,
 }
 
 impl Default for ScriptOptions {
     fn default() -> Self {
         ScriptOptions {
             budget: Duration::from_secs(120),
+            limits: Limits::default(),
         }
     }
 }
@@ -100,31 +107,55 @@ fn run(
     lexer.allow_confusing_unicode(true);
     let buffer = ParseBuffer::new_with_lexer(lexer).map_err(located)?;
     let mut wast = parser::parse::<Wast<'_>>(&buffer).map_err(located)?;
-    let mut runner =
-        runner::Runner::new(engine, name).map_err(|e| format!("{name}: no store: {e}"))?;
+    let mut runner = runner::Runner::new(engine, name, &options.limits)
+        .map_err(|e| format!("{name}: no store: {e}"))?;
     for directive in &mut wast.directives {
         let (line, column) = directive.span().linecol_in(text);
         let at = format!("{}:{}", line + 1, column + 1);
+        let mut fuel = None;
         let outcome = if start.elapsed() > options.budget {
             Err(format!(
                 "not run: the script exceeded its budget of {:?}",
                 options.budget
             ))
         } else {
-            catch_unwind(AssertUnwindSafe(|| runner.run(directive, &at)))
-                .unwrap_or_else(|panic| Err(format!("panicked: {}", panic_message(&*panic))))
+            catch_unwind(AssertUnwindSafe(|| {
+                let counts = directives::runs_code(directive);
+                let before = if counts { runner.fuel_used() } else { Ok(None) };
+                let outcome = runner.run(directive, &at);
+                if counts {
+                    fuel = fuel_between(before, runner.fuel_used())
+                        .map_err(|e| format!("reading the fuel used: {e}"))?;
+                }
+                outcome
+            }))
+            .unwrap_or_else(|panic| Err(format!("panicked: {}", panic_message(&*panic))))
         };
         report.directives.push(DirectiveReport {
             line: line + 1,
             column: column + 1,
             kind: directives::kind(directive),
+            calls: directives::calls(directive),
             outcome: match outcome {
                 Ok(()) => Outcome::Passed,
                 Err(reason) => Outcome::Failed(reason),
             },
+            trap: runner.take_trap(),
+            fuel,
         });
     }
     Ok(())
+}
+
+/// The fuel consumed between two readings of the store's total.
+fn fuel_between(
+    before: Result<Option<u64>, wasmux_core::Error>,
+    after: Result<Option<u64>, wasmux_core::Error>,
+) -> Result<Option<u64>, wasmux_core::Error> {
+    Ok(match (before?, after?) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    })
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::time::Duration;
+use wasmux_core::Trap;
 
 /// The result of one directive.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +21,15 @@ pub struct DirectiveReport {
     /// The directive's keyword: `module`, `assert_return`, `register`...
     pub kind: &'static str,
     pub outcome: Outcome,
+    /// Whether the directive calls an exported function (rather than instantiating a module,
+    /// reading a global or checking a module).
+    pub calls: bool,
+    /// The trap the directive's call or instantiation ended with, whether or not one was
+    /// expected.
+    pub trap: Option<Trap>,
+    /// Fuel the directive consumed in all instances together, when the script ran with a fuel
+    /// limit and the directive runs guest code (calls, instantiations with a start function).
+    pub fuel: Option<u64>,
 }
 
 impl DirectiveReport {

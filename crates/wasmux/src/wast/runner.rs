@@ -1,11 +1,15 @@
 //! The state a script builds up in its one store: instances by name, registered modules, and
 //! how a module's imports are found among them.
 
+use super::limited::Limited;
 use super::modules;
 use super::spectest::Spectest;
 use std::collections::HashMap;
 use std::sync::Arc;
-use wasmux_core::{CompiledModule, Engine, Error, Import, ImportValue, InstanceId, Store, Val};
+use wasmux_core::{
+    CompiledModule, Engine, Error, Import, ImportValue, InstanceId, Limits, Store, Trap, Val,
+};
+use wasmux_instrument::RUNTIME_MODULE;
 use wast::token::Id;
 use wast::WastInvoke;
 
@@ -34,10 +38,17 @@ pub(crate) struct Runner<'a> {
     registered: HashMap<String, Slot>,
     definitions: HashMap<String, Result<Compiled, String>>,
     last_definition: Option<Result<Compiled, String>>,
+    limited: Limited,
+    /// The trap the last call or instantiation ended with, for the directive's report.
+    last_trap: Option<Trap>,
 }
 
 impl<'a> Runner<'a> {
-    pub(crate) fn new(engine: &'a Arc<dyn Engine>, script: &'a str) -> Result<Self, Error> {
+    pub(crate) fn new(
+        engine: &'a Arc<dyn Engine>,
+        script: &'a str,
+        limits: &Limits,
+    ) -> Result<Self, Error> {
         Ok(Runner {
             engine,
             script,
@@ -48,17 +59,27 @@ impl<'a> Runner<'a> {
             registered: HashMap::new(),
             definitions: HashMap::new(),
             last_definition: None,
+            limited: Limited::new(engine.as_ref(), limits),
+            last_trap: None,
         })
     }
 
-    /// Validates and compiles an encoded script module through `wasmux::prepare`.
+    /// Validates an encoded script module, rewrites it as the engine and the limits require
+    /// (what `wasmux::prepare` and `Runtime::instantiate` do) and compiles it.
     pub(crate) fn compile(&self, bytes: Vec<u8>, at: &str) -> Result<Compiled, String> {
         let name = self.module_name(at);
-        let compiled =
-            crate::prepare(self.engine.as_ref(), &name, &bytes).map_err(|e| e.to_string())?;
+        crate::module::validate(&name, &bytes).map_err(|e| e.to_string())?;
+        let prepared = crate::prepare::prepare_with(
+            self.engine.as_ref(),
+            &name,
+            &bytes,
+            self.limited.rewrite(),
+        )
+        .map_err(|e| e.to_string())?;
         Ok(Compiled {
-            module: compiled,
-            imports: modules::import_names(&bytes)?,
+            module: prepared.compiled,
+            // Rewriting may add imports (the runtime's check and out-of-fuel functions).
+            imports: modules::import_names(&prepared.bytes)?,
         })
     }
 
@@ -72,7 +93,28 @@ impl<'a> Runner<'a> {
             Ok(imports) => imports,
             Err(e) => return Ok(Err(e)),
         };
-        Ok(self.store.instantiate(module.module.as_ref(), &imports))
+        let (store, limited) = (&mut self.store, &mut self.limited);
+        let instance = limited.timed(|| store.instantiate(module.module.as_ref(), &imports));
+        let instance = instance.and_then(|id| limited.started(store.as_mut(), id));
+        Ok(self.observed(instance))
+    }
+
+    /// Notes the trap a call or instantiation ended with.
+    fn observed<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(e) = &result {
+            self.last_trap = e.as_trap();
+        }
+        result
+    }
+
+    /// The trap the directive just run ended with, if any; starts afresh for the next one.
+    pub(crate) fn take_trap(&mut self) -> Option<Trap> {
+        self.last_trap.take()
+    }
+
+    /// Fuel consumed so far by the whole store; `None` when fuel is not metered.
+    pub(crate) fn fuel_used(&mut self) -> Result<Option<u64>, Error> {
+        self.limited.used(self.store.as_mut())
     }
 
     /// Finds every import in `spectest` or a registered instance, naming what is missing.
@@ -80,7 +122,12 @@ impl<'a> Runner<'a> {
         let mut found = Vec::new();
         let mut missing = Vec::new();
         for (module, name) in wanted {
-            let value = if module == "spectest" && !self.registered.contains_key(module) {
+            let value = if module == RUNTIME_MODULE && self.limited.instrumented() {
+                match self.limited.runtime_func(name) {
+                    Ok(func) => Some(ImportValue::Func(func)),
+                    Err(e) => return Ok(Err(e)),
+                }
+            } else if module == "spectest" && !self.registered.contains_key(module) {
                 match self.spectest.import(self.store.as_mut(), name) {
                     Ok(v) => v,
                     Err(e) => return Ok(Err(e)),
@@ -176,7 +223,11 @@ impl<'a> Runner<'a> {
             });
         };
         let args = super::values::args(&call.args, &ty.params)?;
-        Ok(self.store.call(instance, call.name, &args))
+        let store = &mut self.store;
+        let result = self
+            .limited
+            .timed(|| store.call(instance, call.name, &args));
+        Ok(self.observed(result))
     }
 
     pub(crate) fn global(&mut self, module: Option<Id<'_>>, name: &str) -> Result<Val, String> {
