@@ -109,6 +109,12 @@ impl Engine for WasmerEngine {
                 });
             }
         }
+        if let Some(element) = crate::tables::unsupported_table(wasm) {
+            return Err(Error::Unsupported {
+                engine: self.name().to_string(),
+                what: format!("tables of {element} (wasmer makes tables of funcref and externref)"),
+            });
+        }
         // A compiler bug must not take the host down with it.
         let compiled =
             catch_unwind(AssertUnwindSafe(|| Module::from_binary(&self.engine, wasm)))
