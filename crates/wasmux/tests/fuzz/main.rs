@@ -6,7 +6,9 @@
 //! - `WASMUX_FUZZ_START` (first seed, default 0), `WASMUX_FUZZ_SEEDS` (how many, default
 //!   [`DEFAULT_SEEDS`]) or `WASMUX_FUZZ_SECONDS` (run until that much time has passed);
 //! - `WASMUX_FUZZ_ENGINES`: a comma-separated subset of the engine variants;
-//! - `WASMUX_FUZZ_OUT`: where modules that differ are written, as `seed-N.wasm`.
+//! - `WASMUX_FUZZ_OUT`: where modules that differ are written, as `seed-N.wasm`; each worker
+//!   also keeps the seed it is running in `running-W`, so a crash of the whole process (a
+//!   signal from an engine) still tells which seed did it.
 
 mod generate;
 mod outcome;
@@ -153,13 +155,16 @@ fn generated_modules_agree_on_every_engine() {
     // The harness runs this test alone in its binary; two workers use both cores.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
+        for worker in 0..workers {
+            let (campaign, stats, next, differences) = (&campaign, &stats, &next, &differences);
+            s.spawn(move || loop {
                 let seed = next.fetch_add(1, Ordering::Relaxed);
                 if campaign.done(seed) {
+                    report::in_progress(&campaign.out, worker, None);
                     return;
                 }
-                if let Some(mut difference) = check(&campaign, seed, &stats) {
+                report::in_progress(&campaign.out, worker, Some(seed));
+                if let Some(mut difference) = check(campaign, seed, stats) {
                     difference.save(&campaign.out);
                     eprintln!("{difference}");
                     differences.lock().unwrap().push(difference);

@@ -45,6 +45,18 @@ impl fmt::Display for Difference {
     }
 }
 
+/// Records in `dir/running-W` the seed worker `W` is running (`None` once it stops), so that
+/// the seed that crashed the process can be found after it died.
+pub fn in_progress(dir: &Path, worker: usize, seed: Option<u64>) {
+    let path = dir.join(format!("running-{worker}"));
+    let _ = match seed {
+        Some(seed) => {
+            std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, seed.to_string()))
+        }
+        None => std::fs::remove_file(&path),
+    };
+}
+
 /// The first way in which the runs differ, if they do. Engines that refused the module sit it
 /// out; a stack overflow ends the comparison where it happened.
 pub fn compare(runs: &[(String, Outcome)]) -> Option<String> {
