@@ -152,7 +152,7 @@ fn generated_modules_agree_on_every_engine() {
     let next = AtomicU64::new(campaign.start);
     let differences = Mutex::new(Vec::new());
     let started = Instant::now();
-    // The harness runs this test alone in its binary; two workers use both cores.
+    // One worker per core; the regression tests beside this one take well under a second.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
         for worker in 0..workers {
