@@ -52,10 +52,11 @@ pub fn instantiation_error(engine: &str, e: InstantiationError) -> Error {
         }
         // Out-of-bounds segments, as the spec's "instantiation failure".
         InstantiationError::Link(other) => Error::Instantiation(other.to_string()),
-        // wasmer reports a segment out of bounds as a trap of the start phase; with no wasm
-        // frame on its trace, no function ran: it is the spec's instantiation failure, as the
-        // other engines report it.
-        InstantiationError::Start(e) if e.trace().is_empty() => {
+        // wasmer reports a segment out of bounds as a trap of the start phase. A VM trap with
+        // no wasm frame on its trace came from no function: it is the spec's instantiation
+        // failure, as the other engines report it. (A host function's error has no trap code,
+        // and may have no frame either.)
+        InstantiationError::Start(e) if e.trace().is_empty() && e.clone().to_trap().is_some() => {
             Error::Instantiation(runtime_error(engine, e).to_string())
         }
         InstantiationError::Start(e) => match runtime_error(engine, e) {
