@@ -68,3 +68,17 @@ fn a_table_wasmer_cannot_make_is_unsupported() {
         }
     }
 }
+
+/// wasmer's LLVM backend fails to compile this valid module ("Can't produce bitwise or of two
+/// different states if there are two different kinds of nan canonicalization"): a limit of
+/// the engine, reported as `Unsupported` rather than an engine error.
+#[test]
+fn a_module_llvm_cannot_compile_is_unsupported_there() {
+    if !wasmux::engine_names().iter().any(|e| e == "wasmer:llvm") {
+        return;
+    }
+    let bytes = crate::generate::module(12_060_778_513_673);
+    let module = Module::from_bytes("seed-12060778513673.wasm", &bytes).unwrap();
+    let outcome = outcome::run("wasmer:llvm", &module);
+    assert!(matches!(outcome, Outcome::Unsupported(_)), "{outcome:?}");
+}
