@@ -117,7 +117,10 @@ pub trait Store: Send {
     /// The current value of an exported global.
     fn global_get(&mut self, instance: InstanceId, name: &str) -> Option<Val>;
 
-    /// Bytes of the instance's memory 0, or `None` if it has none.
+    /// Bytes of the instance's memory, as statistics report it: the export named `memory`
+    /// (the one host functions see), else the first exported memory; `None` if the instance
+    /// exports none. (An unexported memory is out of reach of most engines' APIs, so none
+    /// reports one.)
     fn memory_size(&mut self, instance: InstanceId) -> Option<u64>;
 
     fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error>;

@@ -10,6 +10,7 @@
 //! ```
 
 pub mod engines;
+mod host_limits;
 mod imports;
 mod instance;
 mod interrupt;
@@ -19,6 +20,7 @@ mod runtime;
 pub mod wast;
 
 pub use engines::{all_engines, engine, engine_names};
+pub use host_limits::MAX_TABLE_ELEMENTS;
 pub use imports::UnknownImports;
 pub use instance::{CallStats, Func, Instance};
 pub use interrupt::CancelHandle;

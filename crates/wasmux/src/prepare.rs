@@ -35,6 +35,7 @@ pub(crate) fn prepare_with(
     opts: &Options,
 ) -> Result<Prepared, Error> {
     // `wasm` is already validated (`Module` or `prepare`); rewriting validates on its own.
+    crate::host_limits::check(name, wasm)?;
     let bytes = if *opts == Options::default() {
         wasm.to_vec()
     } else {
@@ -88,9 +89,10 @@ fn instrument_error(engine: &dyn Engine, name: &str, e: InstrumentError) -> Erro
             initial_pages,
             max_pages,
         } => Error::Limit(format!(
+            // 128 bits: a 64-bit memory may declare up to 2^48 pages, 2^64 bytes.
             "{name}: memory {memory} starts at {} bytes ({initial_pages} pages), more than the limit of {} bytes ({max_pages} pages)",
-            initial_pages * PAGE,
-            max_pages * PAGE
+            u128::from(initial_pages) * u128::from(PAGE),
+            u128::from(max_pages) * u128::from(PAGE)
         )),
         InstrumentError::Unsupported { offset, what } => Error::Unsupported {
             engine: engine.info().name.clone(),

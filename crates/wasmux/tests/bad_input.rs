@@ -117,3 +117,25 @@ fn an_unknown_engine_lists_the_known_ones() {
     let text = err.to_string();
     assert!(text.contains("v8") && text.contains("wasmi"), "{text}");
 }
+
+/// A table of 2^32-1 entries is valid, but wasmi would allocate it all: refused by wasmux on
+/// every engine, with the table's byte offset.
+#[test]
+fn a_huge_initial_table_is_a_limit_error_on_every_engine() {
+    let huge = module("(module (table 4294967295 funcref))");
+    for engine in engines() {
+        let runtime = Runtime::builder().engine(&engine).build().unwrap();
+        match runtime.instantiate(&huge).err() {
+            Some(Error::Limit(message)) => {
+                assert!(
+                    message.contains("table 0 (at byte offset 0x"),
+                    "{engine}: {message}"
+                )
+            }
+            other => panic!("{engine}: expected a limit error, got {other:?}"),
+        }
+        runtime
+            .instantiate(&module("(module (table 1000 funcref))"))
+            .unwrap_or_else(|e| panic!("{engine}: {e}"));
+    }
+}

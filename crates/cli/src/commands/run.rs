@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasmux::{ExportKind, Instance, Module, Runtime, UnknownImports};
+use wasmux::{Error, ExportKind, Instance, Module, Runtime, UnknownImports};
 
 /// Run a module: its `_start` (a command, with WASI), or one exported function with --invoke.
 #[derive(Args)]
@@ -95,7 +95,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .instantiate(&module)
         .with_context(|| format!("cannot instantiate {}", args.module.display()))?;
     drop(spinner);
-    let func = entry_point(&instance, args.invoke.as_deref())?;
+    let func = entry_point(&instance, args.invoke.as_deref())
+        .with_context(|| args.module.display().to_string())?;
     let params = invoke_params(&instance, &func, args.invoke.is_some(), &args.args)?;
     // A reactor sets itself up in `_initialize` before any other export may be called.
     let result = if func != INITIALIZE && instance.func_type(INITIALIZE).is_some() {
@@ -108,6 +109,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     if args.stats {
         eprintln!("{}", serde_json::to_string(&instance.last_call_stats())?);
     }
+    // Some engines compile functions on their first call, so an error that is not the
+    // guest's own doing can surface here: it names the module like one at instantiation.
+    let result = result.map_err(|e| match e {
+        Error::Trap { .. } | Error::Exit(_) => anyhow::Error::from(e),
+        other => anyhow::Error::from(other)
+            .context(format!("cannot run `{func}` of {}", args.module.display())),
+    });
     for value in result? {
         println!("{value}");
     }

@@ -23,6 +23,7 @@ mod engine;
 mod host;
 mod locate;
 mod module;
+mod segments;
 mod stack;
 mod store;
 mod trap;

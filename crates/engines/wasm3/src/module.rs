@@ -1,8 +1,9 @@
 //! A module prepared for wasm3: the bytes it will load, and what the adapter needs to know about
 //! them that wasm3 0.4 does not record (export kinds, import types, memory limits).
 
+use crate::segments::{self, Segment};
 use std::any::Any;
-use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
+use wasmparser::{DataKind, ElementItems, ElementKind, ExternalKind, Parser, Payload, TypeRef};
 use wasmux_core::{
     CompiledModule, Error, ExportKind, ExportType, FuncType, GlobalType, MemoryType, ValType,
 };
@@ -24,6 +25,11 @@ pub(crate) struct ModuleInfo {
     pub globals: Vec<GlobalType>,
     /// The memory the module defines (an imported one is in `imports`).
     pub memory: Option<MemoryType>,
+    /// The initial size of the table the module defines.
+    pub table_min: Option<u64>,
+    /// Active segments, whose bounds the adapter checks (`segments.rs` says why).
+    pub data: Vec<Segment>,
+    pub elems: Vec<Segment>,
     pub exports: Vec<ExportDecl>,
 }
 
@@ -56,6 +62,9 @@ impl ModuleInfo {
             imports: Vec::new(),
             globals: Vec::new(),
             memory: None,
+            table_min: None,
+            data: Vec::new(),
+            elems: Vec::new(),
             exports: Vec::new(),
         };
         for payload in Parser::new(0).parse_all(&wasm) {
@@ -126,6 +135,37 @@ impl ModuleInfo {
                             kind: export_kind(e.kind),
                             index: e.index,
                         });
+                    }
+                }
+                Payload::TableSection(r) => {
+                    for t in r {
+                        info.table_min = Some(t.map_err(invalid)?.ty.initial);
+                    }
+                }
+                Payload::DataSection(r) => {
+                    for d in r {
+                        let d = d.map_err(invalid)?;
+                        if let DataKind::Active { offset_expr, .. } = d.kind {
+                            info.data.push(Segment {
+                                offset: segments::offset(&offset_expr)?,
+                                len: d.data.len() as u64,
+                            });
+                        }
+                    }
+                }
+                Payload::ElementSection(r) => {
+                    for e in r {
+                        let e = e.map_err(invalid)?;
+                        if let ElementKind::Active { offset_expr, .. } = e.kind {
+                            let len = match e.items {
+                                ElementItems::Functions(r) => r.count(),
+                                ElementItems::Expressions(_, r) => r.count(),
+                            };
+                            info.elems.push(Segment {
+                                offset: segments::offset(&offset_expr)?,
+                                len: u64::from(len),
+                            });
+                        }
                     }
                 }
                 Payload::CodeSectionEntry(body) => check_nesting(&body)?,

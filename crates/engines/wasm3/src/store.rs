@@ -226,6 +226,16 @@ impl Wasm3Store {
         if info.memory.is_some_and(|m| m.minimum > MAX_PAGES) {
             return Err(unsupported("memories of 4 GiB"));
         }
+        let imported_globals: Vec<u64> = info
+            .imports
+            .iter()
+            .zip(&resolved)
+            .filter_map(|(decl, res)| match (&decl.kind, res) {
+                (ImportKind::Global(_), Resolved::Global(bits)) => Some(*bits),
+                _ => None,
+            })
+            .collect();
+        crate::segments::check(&info, &imported_globals)?;
         let len = info.wasm.len() as u32;
         // SAFETY: wasm3 objects are used as its API documents. The parsed module points into
         // `info.wasm`, which the instance keeps alive. The runtime is freed by `Instance::drop`
@@ -487,6 +497,16 @@ impl Store for Wasm3Store {
     fn memory_size(&mut self, instance: InstanceId) -> Option<u64> {
         let instance = self.instance(instance).ok()?;
         instance.info.memory?;
+        // The other engines can only reach an exported memory; a memory the module keeps to
+        // itself reads as none on every engine alike.
+        if !instance
+            .info
+            .exports
+            .iter()
+            .any(|e| e.kind == ExportKind::Memory)
+        {
+            return None;
+        }
         // SAFETY: the runtime is live.
         Some(unsafe { memory_len(instance.core.runtime) })
     }

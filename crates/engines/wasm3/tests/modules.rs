@@ -27,7 +27,7 @@ fn unresolved_imports_are_named() {
 fn memory_grow_honours_the_declared_maximum() {
     let (mut s, id) = instance(
         r#"(module
-             (memory 1 3)
+             (memory 1 3) (export "memory" (memory 0))
              (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
              (func (export "size") (result i32) (memory.size))
              (func (export "poke") (param i32) (i32.store8 (local.get 0) (i32.const 9))))"#,
@@ -49,7 +49,7 @@ fn a_declared_maximum_of_zero_pages_is_exact() {
     // wasm3 itself reads a maximum of 0 as "no maximum".
     let (mut s, id) = instance(
         r#"(module
-             (memory 0 0)
+             (memory 0 0) (export "memory" (memory 0))
              (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
         &[],
     );
@@ -61,7 +61,7 @@ fn a_declared_maximum_of_zero_pages_is_exact() {
 fn memory_without_maximum_grows() {
     let (mut s, id) = instance(
         r#"(module
-             (memory 1)
+             (memory 1) (export "memory" (memory 0))
              (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
         &[],
     );
@@ -188,4 +188,51 @@ fn a_refused_instruction_is_named_with_its_byte_offset() {
         }
         other => panic!("expected RefusedCode, got {:?}", other.map(|_| ())),
     }
+}
+
+/// wasm3 0.4 reads a data segment's offset as signed, so offsets from 0x80000000 up wrapped
+/// its bounds check and wrote in front of the memory; an element segment past the table's end
+/// grew the table. Both must fail instantiation instead.
+#[test]
+fn segments_out_of_bounds_fail_instantiation() {
+    for (wat, what) in [
+        (
+            r#"(module (memory 1) (data (i32.const -16) "0123456789abcdef"))"#,
+            "data segment 0",
+        ),
+        (
+            r#"(module (memory 1) (data (i32.const -1) "0123456789abcdef"))"#,
+            "data segment 0",
+        ),
+        (
+            r#"(module (memory 1) (data (i32.const 65535) "ab"))"#,
+            "data segment 0",
+        ),
+        (
+            r#"(module (table 1 funcref) (func $f) (elem (i32.const 1) $f))"#,
+            "element segment 0",
+        ),
+        (
+            r#"(module (table 1 funcref) (func $f) (elem (i32.const 0x7fffffff) $f))"#,
+            "element segment 0",
+        ),
+    ] {
+        let module = compile(wat).unwrap();
+        match store().instantiate(&*module, &[]) {
+            Err(Error::Instantiation(message)) => {
+                assert!(message.contains(what), "{wat}: {message}")
+            }
+            other => panic!(
+                "{wat}: expected an instantiation failure, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+    // At the very end of the memory and of the table is still in bounds.
+    let module = compile(
+        r#"(module (memory 1) (data (i32.const 65534) "ab")
+                   (table 2 funcref) (func $f) (elem (i32.const 1) $f))"#,
+    )
+    .unwrap();
+    store().instantiate(&*module, &[]).unwrap();
 }

@@ -109,6 +109,12 @@ impl Engine for WasmerEngine {
                 });
             }
         }
+        if let Some(element) = crate::tables::unsupported_table(wasm) {
+            return Err(Error::Unsupported {
+                engine: self.name().to_string(),
+                what: format!("tables of {element} (wasmer makes tables of funcref and externref)"),
+            });
+        }
         // A compiler bug must not take the host down with it.
         let compiled =
             catch_unwind(AssertUnwindSafe(|| Module::from_binary(&self.engine, wasm)))
@@ -149,6 +155,9 @@ fn compile_error(engine: &str, e: CompileError) -> Error {
         CompileError::UnsupportedFeature(f) => unsupported(f),
         CompileError::Wasm(wasmer::WasmError::Unsupported(f)) => unsupported(f),
         CompileError::Codegen(msg) if msg.contains("not yet implemented") => unsupported(msg),
+        // LLVM's backend refuses some valid SIMD code that mixes NaN-canonicalized values
+        // ("Can't produce bitwise or of two different states..."), found by fuzzing.
+        CompileError::Codegen(msg) if msg.contains("nan canonicalization") => unsupported(msg),
         CompileError::UnsupportedTarget(t) => unsupported(format!("the target {t}")),
         other => Error::engine(engine, other),
     }

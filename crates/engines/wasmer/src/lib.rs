@@ -12,6 +12,7 @@ mod link;
 mod module;
 mod singlepass;
 mod store;
+mod tables;
 mod trap;
 mod tunables;
 

@@ -24,24 +24,29 @@ pub fn caller_memory_imported(module: &wasmer::Module, imported: &[Extern]) -> O
     exported.then(|| imported_memory(imported)).flatten()
 }
 
-/// The memory `memory_size` reports: memory 0 if it can be reached.
+/// The memory `memory_size` reports, by the rule of every engine: the export named `memory`,
+/// else the first exported memory in the module's export order; an imported memory that is
+/// not exported is the last resort, since the other engines cannot reach one. (Taking
+/// exported memory 0 first gave a multi-memory module's other memory than wasmtime and wasmi
+/// gave.)
 pub fn primary_memory(
     module: &wasmer::Module,
     instance: &Instance,
     imported: &[Extern],
 ) -> Option<Memory> {
-    let exported_zero = module
+    let exported: Vec<&str> = module
         .info()
         .exports
         .iter()
-        .find_map(|(name, index)| match index {
-            ExportIndex::Memory(i) if i.as_u32() == 0 => instance.exports.get_memory(name).ok(),
-            _ => None,
-        });
-    let first_exported = || instance.exports.iter().memories().next().map(|(_, m)| m);
-    imported_memory(imported)
-        .or_else(|| exported_zero.cloned())
-        .or_else(|| first_exported().cloned())
+        .filter(|(_, index)| matches!(index, ExportIndex::Memory(_)))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let name = exported
+        .iter()
+        .find(|name| **name == "memory")
+        .or(exported.first());
+    name.and_then(|name| instance.exports.get_memory(name).ok().cloned())
+        .or_else(|| imported_memory(imported))
 }
 
 /// A start-function trap is reported as the trap itself, as on every other engine, so callers
@@ -57,6 +62,13 @@ pub fn instantiation_error(engine: &str, e: InstantiationError) -> Error {
         }
         // Out-of-bounds segments, as the spec's "instantiation failure".
         InstantiationError::Link(other) => Error::Instantiation(other.to_string()),
+        // wasmer reports a segment out of bounds as a trap of the start phase. A VM trap with
+        // no wasm frame on its trace came from no function: it is the spec's instantiation
+        // failure, as the other engines report it. (A host function's error has no trap code,
+        // and may have no frame either.)
+        InstantiationError::Start(e) if e.trace().is_empty() && e.clone().to_trap().is_some() => {
+            Error::Instantiation(runtime_error(engine, e).to_string())
+        }
         InstantiationError::Start(e) => match runtime_error(engine, e) {
             e @ (Error::Exit(_) | Error::Trap { .. }) => e,
             other => Error::Instantiation(format!("start function failed: {other}")),
