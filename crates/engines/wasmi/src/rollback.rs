@@ -26,7 +26,7 @@ impl TableSnapshot {
                 _ => None,
             })
             .map(|t| {
-                let entries = (0..t.size(&ctx)).filter_map(|i| t.get(&ctx, i)).collect();
+                let entries = (0..t.size(ctx)).filter_map(|i| t.get(ctx, i)).collect();
                 (t, entries)
             })
             .collect();
