@@ -151,6 +151,23 @@ fn mismatched_import_is_incompatible() {
 /// wasmi leaves a failed instance unfinished, so a function of it left in a table would abort
 /// the process when it reads its globals (see `src/rollback.rs`); the adapter undoes the
 /// table writes instead, unlike the spec, which keeps them.
+/// An instance importing `tab` whose `call1` calls slot 1 of it.
+fn probe(
+    s: &mut dyn wasmux_core::Store,
+    engine: &dyn wasmux_core::Engine,
+    tab: wasmux_core::ExternHandle,
+) -> wasmux_core::InstanceId {
+    let probe = r#"(module
+      (import "p" "tab" (table 2 funcref))
+      (type $t (func (result i32)))
+      (func (export "call1") (result i32) (call_indirect (type $t) (i32.const 1))))"#;
+    s.instantiate(
+        &*compile(engine, probe),
+        &[import("p", "tab", ImportValue::Extern(tab))],
+    )
+    .unwrap()
+}
+
 #[test]
 fn failed_instantiation_undoes_its_table_writes() {
     let engine = engine();
@@ -170,16 +187,7 @@ fn failed_instantiation_undoes_its_table_writes() {
         )
         .unwrap_err();
     assert!(matches!(err, Error::Instantiation(_)), "{err}");
-    let probe = r#"(module
-      (import "p" "tab" (table 2 funcref))
-      (type $t (func (result i32)))
-      (func (export "call1") (result i32) (call_indirect (type $t) (i32.const 1))))"#;
-    let id = s
-        .instantiate(
-            &*compile(&*engine, probe),
-            &[import("p", "tab", ImportValue::Extern(tab))],
-        )
-        .unwrap();
+    let id = probe(&mut *s, &*engine, tab);
     let err = s.call(id, "call1", &[]).unwrap_err();
     assert_eq!(err.as_trap(), Some(Trap::TableOutOfBounds), "{err}");
 }
@@ -205,15 +213,6 @@ fn trapping_start_keeps_its_table_writes() {
         )
         .unwrap_err();
     assert_eq!(err.as_trap(), Some(Trap::Unreachable), "{err}");
-    let probe = r#"(module
-      (import "p" "tab" (table 2 funcref))
-      (type $t (func (result i32)))
-      (func (export "call1") (result i32) (call_indirect (type $t) (i32.const 1))))"#;
-    let id = s
-        .instantiate(
-            &*compile(&*engine, probe),
-            &[import("p", "tab", ImportValue::Extern(tab))],
-        )
-        .unwrap();
+    let id = probe(&mut *s, &*engine, tab);
     assert_eq!(call(&mut *s, id, "call1", &[]), [Val::I32(7)]);
 }

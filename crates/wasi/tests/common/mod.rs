@@ -79,3 +79,15 @@ pub fn run_everywhere(name: &str, setup: impl Fn(WasiCtx) -> WasiCtx) -> Outcome
     }
     first.unwrap().1
 }
+
+/// Calls `export` of a test guest whose exports return one errno (or count), and returns it;
+/// anything else (a trap, another result) fails the test, naming the export.
+pub fn call_i32(instance: &mut wasmux::Instance, export: &str, args: &[wasmux::Val]) -> i32 {
+    match instance.call(export, args) {
+        Ok(v) => match v[..] {
+            [wasmux::Val::I32(e)] => e,
+            _ => panic!("{export}: {v:?}"),
+        },
+        Err(e) => panic!("{export}: {e}"),
+    }
+}

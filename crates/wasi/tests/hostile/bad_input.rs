@@ -3,7 +3,7 @@
 //! 100,000 subscriptions, 100,000 files opened. Each gets an errno, the host stays within its
 //! bounds, and the guest goes on.
 
-use super::common::engines;
+use super::common::{call_i32 as call, engines};
 use wasmux::wasi::{Mode, Pipe, Stdio, WasiCtx};
 use wasmux::{Module, Runtime, Val};
 
@@ -70,16 +70,6 @@ const GUEST: &str = r#"(module
     (i32.store (i32.const 68) (i32.const 3))
     (call $write (i32.const 1) (i32.const 64) (i32.const 1) (i32.const 16)))
 )"#;
-
-fn call(instance: &mut wasmux::Instance, export: &str, args: &[Val]) -> i32 {
-    match instance.call(export, args) {
-        Ok(v) => match v[..] {
-            [Val::I32(e)] => e,
-            _ => panic!("{export}: {v:?}"),
-        },
-        Err(e) => panic!("{export}: {e}"),
-    }
-}
 
 #[test]
 fn bad_arguments_get_errnos_and_the_guest_goes_on_on_every_engine() {

@@ -141,24 +141,34 @@ fn errno(result: &Result<Vec<Val>, Error>) -> Option<i32> {
     }
 }
 
+/// An instance of the waiter on `engine`, ready to wait in `export`, with the runtime
+/// `configure` sets up; what it waits on stays alive as long as the returned case.
+fn waiting(
+    engine: &str,
+    export: &str,
+    dir: &Path,
+    configure: impl FnOnce(wasmux::RuntimeBuilder) -> wasmux::RuntimeBuilder,
+) -> (wasmux::Instance, Vec<Box<dyn std::any::Any>>) {
+    let case = case(export, dir);
+    let runtime = configure(Runtime::builder().engine(engine))
+        .wasi(case.ctx)
+        .build()
+        .unwrap();
+    (runtime.instantiate(&waiter()).unwrap(), case._keep)
+}
+
 #[test]
 fn a_guest_waiting_in_the_host_ends_at_its_timeout() {
-    let module = waiter();
     let timeout = Duration::from_millis(300);
     for engine in engines() {
         for export in WAITS {
             let dir = tempfile::tempdir().unwrap();
-            let case = case(export, dir.path());
-            let runtime = Runtime::builder()
-                .engine(&engine)
-                .limits(Limits {
+            let (mut instance, _keep) = waiting(&engine, export, dir.path(), |b| {
+                b.limits(Limits {
                     timeout: Some(timeout),
                     ..Limits::default()
                 })
-                .wasi(case.ctx)
-                .build()
-                .unwrap();
-            let mut instance = runtime.instantiate(&module).unwrap();
+            });
             let started = Instant::now();
             let result = instance.call(export, &[]);
             let took = started.elapsed();
@@ -177,19 +187,12 @@ fn a_guest_waiting_in_the_host_ends_at_its_timeout() {
 
 #[test]
 fn a_guest_waiting_in_the_host_ends_at_its_cancel() {
-    let module = waiter();
     let after = Duration::from_millis(200);
     for engine in engines() {
         for export in WAITS {
             let dir = tempfile::tempdir().unwrap();
-            let case = case(export, dir.path());
-            let runtime = Runtime::builder()
-                .engine(&engine)
-                .interruptible(true)
-                .wasi(case.ctx)
-                .build()
-                .unwrap();
-            let mut instance = runtime.instantiate(&module).unwrap();
+            let (mut instance, _keep) =
+                waiting(&engine, export, dir.path(), |b| b.interruptible(true));
             let cancel = instance.cancel_handle();
             let started = Instant::now();
             let canceller = std::thread::spawn(move || {

@@ -2,7 +2,7 @@
 //! file past it is `ENOSPC` and an audit event; overwriting, shrinking and unlinking are not
 //! growth, and the last two give bytes back.
 
-use super::common::engines;
+use super::common::{call_i32, engines};
 use std::sync::{Arc, Mutex};
 use wasmux::wasi::{AuditEvent, AuditLevel, AuditSink, Mode, WasiCtx};
 use wasmux::{Module, Runtime, Val};
@@ -40,16 +40,6 @@ const FILLER: &str = r#"(module
     (call $unlink (i32.const 3) (i32.const 64) (i32.const 1)))
 )"#;
 
-fn errno(instance: &mut wasmux::Instance, export: &str, args: &[Val]) -> i32 {
-    match instance.call(export, args) {
-        Ok(v) => match v[..] {
-            [Val::I32(e)] => e,
-            _ => panic!("{export}: {v:?}"),
-        },
-        Err(e) => panic!("{export}: {e}"),
-    }
-}
-
 #[test]
 fn growth_past_the_disk_quota_is_enospc_and_audited_on_every_engine() {
     let module = Module::from_bytes("filler.wat", FILLER.as_bytes()).unwrap();
@@ -73,7 +63,7 @@ fn growth_past_the_disk_quota_is_enospc_and_audited_on_every_engine() {
             .build()
             .unwrap();
         let mut g = runtime.instantiate(&module).unwrap();
-        let mut call = |export: &str, args: &[Val]| errno(&mut g, export, args);
+        let mut call = |export: &str, args: &[Val]| call_i32(&mut g, export, args);
         let size = || std::fs::metadata(dir.path().join("f")).unwrap().len();
 
         assert_eq!(call("open", &[]), 0, "{engine}");

@@ -3,11 +3,11 @@
 //! shallower place, by hard-linking a link. And `path_readlink` never shows a link (a host
 //! user's) that leads out of the mount.
 
-use super::common::engines;
+use super::common::{call_i32, engines};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use wasmux::wasi::{Mode, WasiCtx};
-use wasmux::{Module, Runtime, Val};
+use wasmux::{Module, Runtime};
 
 const ENOTCAPABLE: i32 = 76;
 
@@ -82,16 +82,6 @@ fn guest() -> Module {
     Module::from_bytes("links.wat", text.as_bytes()).unwrap()
 }
 
-fn errno(instance: &mut wasmux::Instance, export: &str) -> i32 {
-    match instance.call(export, &[]) {
-        Ok(v) => match v[..] {
-            [Val::I32(e)] => e,
-            _ => panic!("{export}: {v:?}"),
-        },
-        Err(e) => panic!("{export}: {e}"),
-    }
-}
-
 /// Where a link under `root` leads, read lexically from its directory; `None` when out.
 fn lands_inside(root: &Path, link: &Path) -> bool {
     let target = fs::read_link(link).unwrap();
@@ -152,7 +142,7 @@ fn no_guest_symlink_points_out_of_its_mount_on_every_engine() {
             .build()
             .unwrap();
         let mut g = runtime.instantiate(&guest()).unwrap();
-        let mut call = |export: &str| errno(&mut g, export);
+        let mut call = |export: &str| call_i32(&mut g, export, &[]);
 
         // `a/up -> ..` stays inside; a link made through it is where `a/up` leads, the root,
         // so `../x` from there would leave.

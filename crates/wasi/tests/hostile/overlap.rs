@@ -3,12 +3,12 @@
 //! symlink to it, through `..`, and through its own mount, on every engine: each one gets
 //! `EROFS` and the host tree is left as it was. The same calls on `free` (a control) succeed.
 
-use super::common::engines;
+use super::common::{call_i32, engines};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use wasmux::wasi::{Mode, WasiCtx};
-use wasmux::{Module, Runtime, Val};
+use wasmux::{Module, Runtime};
 
 const EROFS: i32 = 69;
 const EBUSY: i32 = 10;
@@ -200,16 +200,6 @@ fn runtime(engine: &str, d: &Path) -> Runtime {
     Runtime::builder().engine(engine).wasi(ctx).build().unwrap()
 }
 
-fn errno(instance: &mut wasmux::Instance, export: &str) -> i32 {
-    match instance.call(export, &[]) {
-        Ok(v) if v.len() == 1 => match v[0] {
-            Val::I32(e) => e,
-            _ => panic!("{export}: {v:?}"),
-        },
-        other => panic!("{export}: {other:?}"),
-    }
-}
-
 #[test]
 fn read_only_holds_through_every_overlapping_path_on_every_engine() {
     // (fd, prefix): `/` then the path, a host symlink to secrets, `..`, the ro mount itself.
@@ -227,7 +217,7 @@ fn read_only_holds_through_every_overlapping_path_on_every_engine() {
                 .instantiate(&guest(fd, prefix))
                 .unwrap();
             for call in CALLS {
-                let e = errno(&mut instance, call);
+                let e = call_i32(&mut instance, call, &[]);
                 assert_eq!(e, EROFS, "{engine} fd {fd} {prefix:?}: {call}");
             }
             assert_eq!(snapshot(root.path()), before, "{engine} {prefix:?}");
@@ -246,7 +236,11 @@ fn the_same_calls_succeed_where_the_deciding_mount_is_writable() {
                 .instantiate(&guest(fd, prefix))
                 .unwrap();
             for call in CALLS {
-                assert_eq!(errno(&mut instance, call), 0, "{engine} {prefix:?}: {call}");
+                assert_eq!(
+                    call_i32(&mut instance, call, &[]),
+                    0,
+                    "{engine} {prefix:?}: {call}"
+                );
             }
             assert_eq!(
                 fs::read_to_string(root.path().join("free/existing")).ok(),
@@ -266,8 +260,16 @@ fn a_mount_root_cannot_be_removed_or_moved_through_another_mount() {
         let mut instance = runtime(&engine, root.path())
             .instantiate(&guest(3, ""))
             .unwrap();
-        assert_eq!(errno(&mut instance, "remove_mount_root"), EBUSY, "{engine}");
-        assert_eq!(errno(&mut instance, "rename_mount_root"), EBUSY, "{engine}");
+        assert_eq!(
+            call_i32(&mut instance, "remove_mount_root", &[]),
+            EBUSY,
+            "{engine}"
+        );
+        assert_eq!(
+            call_i32(&mut instance, "rename_mount_root", &[]),
+            EBUSY,
+            "{engine}"
+        );
         assert_eq!(snapshot(root.path()), before, "{engine}");
     }
 }
