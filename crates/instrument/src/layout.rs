@@ -45,7 +45,10 @@ impl Layout {
         if opts.fuel {
             let ty = l.intern(vec![], vec![]);
             let out_of_fuel = l.import(crate::OUT_OF_FUEL_IMPORT, ty);
-            l.globals.push((ValType::I64, 0));
+            // Full until the host sets the tank right after instantiation: code that runs
+            // before that (a function a failed instantiation left in a shared table) runs as
+            // it would unmetered, rather than out of fuel at its first instruction.
+            l.globals.push((ValType::I64, -1));
             l.fuel = Some(Fuel {
                 global: next_global,
                 out_of_fuel,

@@ -87,9 +87,23 @@ fn zero_fuel_stops_before_the_first_instruction() {
       (func (export "poke") (i32.store (i32.const 0) (i32.const 7))))"#;
     let wasm = instrument(&wat(src), &FUEL).unwrap();
     let mut vm = instantiate(&wasm).unwrap();
+    vm.set_fuel(0);
     let err = vm.call("poke", &[]).unwrap_err();
     assert_eq!(host_trap(&err), Some(HostTrap::OutOfFuel));
     assert_eq!(vm.memory()[0], 0);
+}
+
+/// Until the host sets the tank, it is full: code reached before that (a function a failed
+/// instantiation left in a shared table) runs as it would unmetered.
+#[test]
+fn an_unset_tank_is_full() {
+    let src = r#"(module (memory (export "memory") 1)
+      (func (export "poke") (i32.store (i32.const 0) (i32.const 7))))"#;
+    let wasm = instrument(&wat(src), &FUEL).unwrap();
+    let mut vm = instantiate(&wasm).unwrap();
+    vm.call("poke", &[]).unwrap();
+    assert_eq!(vm.memory()[0], 7);
+    assert!(vm.fuel() > u64::MAX - 100, "{}", vm.fuel());
 }
 
 #[test]
