@@ -7,6 +7,11 @@ use crate::errno::Errno;
 /// gets `EINVAL` before the host allocates anything for them.
 pub const MAX_VECTORS: u32 = 1024;
 
+/// The bytes the `(buf, len)` pairs of an iovec array cover together.
+pub fn iovecs_len(iovs: &[(u32, u32)]) -> u64 {
+    iovs.iter().map(|&(_, len)| len as u64).sum()
+}
+
 pub struct Mem<'a> {
     bytes: Option<&'a mut [u8]>,
     /// Set when the call needed memory the guest does not lend (it exports none as
@@ -113,8 +118,7 @@ impl<'a> Mem<'a> {
                 Ok((buf, len))
             })
             .collect::<Result<Vec<_>, Errno>>()?;
-        let total: u64 = iovs.iter().map(|&(_, len)| len as u64).sum();
-        if total > u32::MAX as u64 {
+        if iovecs_len(&iovs) > u32::MAX as u64 {
             return Err(Errno::INVAL);
         }
         Ok(iovs)

@@ -7,6 +7,7 @@ use super::{Args, Call, Res};
 use crate::abi::{fdflags, filetype, rights, whence};
 use crate::ctx::WasiCtx;
 use crate::errno::Errno;
+use crate::mem::iovecs_len;
 use crate::quota::DiskQuota;
 use crate::table::{Entry, Rights};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -18,7 +19,7 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
     let iovs = call.mem.iovecs(iovs, count)?;
     // Check the result pointer before writing, so a bad one has no side effect.
     call.mem.slice(out, 4)?;
-    let total: u64 = iovs.iter().map(|&(_, len)| len as u64).sum();
+    let total = iovecs_len(&iovs);
     let n = retrying(call, fd, Want::Write, |call| {
         let Call { st, mem, rule, .. } = call;
         let st: &mut WasiCtx = st;
@@ -37,8 +38,7 @@ pub fn fd_write(call: &mut Call, a: &Args) -> Res {
                 } else {
                     0
                 };
-                let len = DiskQuota::before_write(&st.disk, &f.file, pos, total)
-                    .inspect_err(|_| *rule = st.disk.map(|q| q.rule()))?;
+                let len = room_for_write(&st.disk, rule, &f.file, pos, total)?;
                 let written = write_iovecs(mem, &iovs, |d| f.file.write(d));
                 DiskQuota::written(&mut st.disk, len, pos, moved(&written));
                 f.sync_after_write()?;
@@ -110,9 +110,7 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
         *rule = Some(f.mount.rule());
         return Err(Errno::ROFS.into());
     }
-    let total: u64 = iovs.iter().map(|&(_, len)| len as u64).sum();
-    let len = DiskQuota::before_write(&st.disk, &f.file, offset, total)
-        .inspect_err(|_| *rule = st.disk.map(|q| q.rule()))?;
+    let len = room_for_write(&st.disk, rule, &f.file, offset, iovecs_len(&iovs))?;
     // POSIX leaves pwrite on an append-mode file to the system, and Linux appends; WASI
     // means the offset, as wasi-libc's own pwrite does.
     let mut at = offset;
@@ -127,6 +125,17 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
     call.moved(n);
     call.mem.write_u32(out, n as u32)?;
     Ok(())
+}
+
+/// [`DiskQuota::before_write`], naming the quota as the rule when it refuses the write.
+fn room_for_write(
+    disk: &Option<DiskQuota>,
+    rule: &mut Option<String>,
+    file: &std::fs::File,
+    pos: u64,
+    add: u64,
+) -> Result<Option<u64>, Errno> {
+    DiskQuota::before_write(disk, file, pos, add).inspect_err(|_| *rule = disk.map(|q| q.rule()))
 }
 
 fn seek(call: &mut Call, fd: u32, pos: SeekFrom, out: u32) -> Res {

@@ -116,7 +116,6 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
     }
     let inherited = call.st.table.rights(fd)?.inheriting;
     let quota = call.st.disk.is_some();
-    let mut freed = 0;
     let live = call.st.live.clone();
     let d = call.st.table.dir_with(fd, needed)?;
     let target = target(&live, d, &path, follow)?;
@@ -133,6 +132,13 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         call.rule = Some(target.mount.rule());
         return Err(Errno::ROFS.into());
     }
+    // Truncating gives the file's bytes back to the disk quota; asked only under a quota, so
+    // that other opens pay nothing for it. (A directory with `O_TRUNC` is refused below.)
+    let freed = if trunc && quota {
+        d.dir.metadata(&path).map_or(0, |m| m.len())
+    } else {
+        0
+    };
     // A directory is placed where it really is, for the symlink and overlap checks made
     // through it later.
     let place = |d: &DirEntry| located(&live, d, &path, true);
@@ -174,14 +180,8 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         // system call, so the file is opened non-blocking and its reads wait for data instead
         // (see `fd_read`). Regular files ignore the flag.
         opts.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
-        // Truncating gives the file's bytes back to the disk quota.
-        let truncated = match d.dir.metadata(&path) {
-            Ok(m) if trunc && quota => m.len(),
-            _ => 0,
-        };
         let file = d.dir.open_with(&path, &opts)?.into_std();
         let meta = file.metadata()?;
-        freed = truncated;
         if meta.is_dir() {
             // Opening a directory without `O_DIRECTORY` still yields something `fd_readdir`
             // can list.
@@ -230,8 +230,8 @@ pub fn path_unlink_file(call: &mut Call, a: &Args) -> Res {
     let quota = call.st.disk.is_some();
     let (d, path, _) = writable_dir(call, (a.u32(0), a.u32(1), a.u32(2), needed), false)?;
     // The last name of a file gone, its bytes are given back to the disk quota.
-    let freed = match d.dir.symlink_metadata(&path) {
-        Ok(m) if quota && m.is_file() && m.nlink() == 1 => m.len(),
+    let freed = match quota.then(|| d.dir.symlink_metadata(&path)) {
+        Some(Ok(m)) if m.is_file() && m.nlink() == 1 => m.len(),
         _ => 0,
     };
     d.dir.remove_file(&path)?;

@@ -5,7 +5,7 @@
 //! allocate nothing more than that buffer.
 
 use crate::errno::Errno;
-use crate::mem::Mem;
+use crate::mem::{iovecs_len, Mem};
 use std::io;
 
 /// The most a write gathers before handing it on.
@@ -65,7 +65,8 @@ pub fn write_iovecs(
         Ok(done == data.len())
     };
     // The buffer is only worth it for several iovecs, and never larger than they are.
-    let total: usize = iovs.iter().map(|&(_, len)| len as usize).sum();
+    // `Mem::iovecs` keeps the total within a u32.
+    let total = iovecs_len(iovs) as usize;
     let gather = iovs.len() > 1;
     for &(ptr, len) in iovs {
         // `iovecs` checked every range already; an error here cannot happen, but a fault
