@@ -91,3 +91,9 @@ pub fn call_i32(instance: &mut wasmux::Instance, export: &str, args: &[wasmux::V
         Err(e) => panic!("{export}: {e}"),
     }
 }
+
+/// An instance of `module` on `engine` with WASI from `ctx` and no limits.
+pub fn instantiate(engine: &str, module: &Module, ctx: WasiCtx) -> wasmux::Instance {
+    let runtime = Runtime::builder().engine(engine).wasi(ctx).build().unwrap();
+    runtime.instantiate(module).unwrap()
+}

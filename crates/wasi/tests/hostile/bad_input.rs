@@ -3,9 +3,9 @@
 //! 100,000 subscriptions, 100,000 files opened. Each gets an errno, the host stays within its
 //! bounds, and the guest goes on.
 
-use super::common::{call_i32 as call, engines};
+use super::common::{call_i32 as call, engines, instantiate};
 use wasmux::wasi::{Mode, Pipe, Stdio, WasiCtx};
-use wasmux::{Module, Runtime, Val};
+use wasmux::{Module, Val};
 
 const EFAULT: i32 = 21;
 const EINVAL: i32 = 28;
@@ -81,12 +81,7 @@ fn bad_arguments_get_errnos_and_the_guest_goes_on_on_every_engine() {
             .preopen_dir(dir.path(), "/", Mode::Ro)
             .unwrap()
             .stdout(Stdio::Pipe(out.clone()));
-        let runtime = Runtime::builder()
-            .engine(&engine)
-            .wasi(ctx)
-            .build()
-            .unwrap();
-        let mut g = runtime.instantiate(&module).unwrap();
+        let mut g = instantiate(&engine, &module, ctx);
         assert_eq!(call(&mut g, "iovs_past_end", &[]), EFAULT, "{engine}");
         assert_eq!(call(&mut g, "iovs_wrapping", &[]), EFAULT, "{engine}");
         assert_eq!(call(&mut g, "length_max", &[]), EFAULT, "{engine}");

@@ -2,7 +2,7 @@
 //! timeout or its cancel, within 100 ms, on every engine; and while it waits, other instances
 //! sharing its context go on.
 
-use super::common::engines;
+use super::common::{engines, instantiate};
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::OwnedFd;
@@ -261,12 +261,7 @@ fn the_waiting_calls_return_when_there_is_something() {
     let module = waiter();
     for engine in engines() {
         let ctx = WasiCtx::new().stdin(Stdio::Pipe(Pipe::from_bytes("x")));
-        let runtime = Runtime::builder()
-            .engine(&engine)
-            .wasi(ctx)
-            .build()
-            .unwrap();
-        let mut instance = runtime.instantiate(&module).unwrap();
+        let mut instance = instantiate(&engine, &module, ctx);
         let result = instance.call("stdin", &[]);
         assert_eq!(errno(&result), Some(0), "{engine} stdin: {result:?}");
         let result = instance.call("poll", &[]);
@@ -274,12 +269,7 @@ fn the_waiting_calls_return_when_there_is_something() {
 
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let runtime = Runtime::builder()
-            .engine(&engine)
-            .wasi(WasiCtx::new().listener(listener))
-            .build()
-            .unwrap();
-        let mut instance = runtime.instantiate(&module).unwrap();
+        let mut instance = instantiate(&engine, &module, WasiCtx::new().listener(listener));
         let client = std::thread::spawn(move || {
             use std::io::Write;
             let mut s = TcpStream::connect(addr).unwrap();

@@ -2,9 +2,9 @@
 //! exports as `memory`. A guest that exports none by that name (or none at all) gets a clear
 //! error at its first call that needs memory, never output from a memory it did not lend.
 
-use super::common::engines;
+use super::common::{engines, instantiate};
 use wasmux::wasi::{Pipe, Stdio, WasiCtx};
-use wasmux::{Error, Module, Runtime, Trap};
+use wasmux::{Error, Module, Trap};
 
 /// Writes "hi\n" to stdout through `fd_write`; `$export` decides how the memory is exported.
 fn writer(export: &str) -> Module {
@@ -23,12 +23,8 @@ fn writer(export: &str) -> Module {
 
 fn run(engine: &str, module: &Module, export: &str) -> (Result<i32, Error>, String) {
     let out = Pipe::new();
-    let runtime = Runtime::builder()
-        .engine(engine)
-        .wasi(WasiCtx::new().stdout(Stdio::Pipe(out.clone())))
-        .build()
-        .unwrap();
-    let mut instance = runtime.instantiate(module).unwrap();
+    let ctx = WasiCtx::new().stdout(Stdio::Pipe(out.clone()));
+    let mut instance = instantiate(engine, module, ctx);
     let result = instance.call(export, &[]).map(|v| match v[..] {
         [wasmux::Val::I32(e)] => e,
         _ => panic!("{v:?}"),

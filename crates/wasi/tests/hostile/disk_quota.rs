@@ -2,10 +2,10 @@
 //! file past it is `ENOSPC` and an audit event; overwriting, shrinking and unlinking are not
 //! growth, and the last two give bytes back.
 
-use super::common::{call_i32, engines};
+use super::common::{call_i32, engines, instantiate};
 use std::sync::{Arc, Mutex};
 use wasmux::wasi::{AuditEvent, AuditLevel, AuditSink, Mode, WasiCtx};
-use wasmux::{Module, Runtime, Val};
+use wasmux::{Module, Val};
 
 const ENOSPC: i32 = 51;
 
@@ -57,12 +57,7 @@ fn growth_past_the_disk_quota_is_enospc_and_audited_on_every_engine() {
             .unwrap()
             .max_disk(150)
             .audit(audit);
-        let runtime = Runtime::builder()
-            .engine(&engine)
-            .wasi(ctx)
-            .build()
-            .unwrap();
-        let mut g = runtime.instantiate(&module).unwrap();
+        let mut g = instantiate(&engine, &module, ctx);
         let mut call = |export: &str, args: &[Val]| call_i32(&mut g, export, args);
         let size = || std::fs::metadata(dir.path().join("f")).unwrap().len();
 

@@ -3,11 +3,11 @@
 //! shallower place, by hard-linking a link. And `path_readlink` never shows a link (a host
 //! user's) that leads out of the mount.
 
-use super::common::{call_i32, engines};
+use super::common::{call_i32, engines, instantiate};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use wasmux::wasi::{Mode, WasiCtx};
-use wasmux::{Module, Runtime};
+use wasmux::Module;
 
 const ENOTCAPABLE: i32 = 76;
 
@@ -136,12 +136,7 @@ fn no_guest_symlink_points_out_of_its_mount_on_every_engine() {
         std::os::unix::fs::symlink("../outside", d.join("esc")).unwrap();
         std::os::unix::fs::symlink("/etc/passwd", d.join("abs")).unwrap();
         let ctx = WasiCtx::new().preopen_dir(&d, "/", Mode::Rw).unwrap();
-        let runtime = Runtime::builder()
-            .engine(&engine)
-            .wasi(ctx)
-            .build()
-            .unwrap();
-        let mut g = runtime.instantiate(&guest()).unwrap();
+        let mut g = instantiate(&engine, &guest(), ctx);
         let mut call = |export: &str| call_i32(&mut g, export, &[]);
 
         // `a/up -> ..` stays inside; a link made through it is where `a/up` leads, the root,

@@ -110,7 +110,7 @@ fn guest(fd: u32, prefix: &str) -> Module {
   (func (export "path_remove_directory") (result i32) (call $rmdir (i32.const {fd}) {sub}))
   (func (export "rename_from") (result i32) (call $rename (i32.const {fd}) {existing} (i32.const 3) {moved}))
   (func (export "rename_to") (result i32) (call $rename (i32.const 3) {outside} (i32.const {fd}) {renamed}))
-  (func (export "link_from") (result i32) (call $link (i32.const {fd}) (i32.const 0) {planted_or_sub} (i32.const 3) {linked_out}))
+  (func (export "link_from") (result i32) (call $link (i32.const {fd}) (i32.const 0) {planted} (i32.const 3) {linked_out}))
   (func (export "link_to") (result i32) (call $link (i32.const 3) (i32.const 0) {outside2} (i32.const {fd}) {linked}))
   (func (export "path_symlink") (result i32) (call $symlink {x} (i32.const {fd}) {sym}))
   (func (export "path_unlink_file") (result i32) (call $unlink (i32.const {fd}) {planted}))
@@ -141,7 +141,6 @@ fn guest(fd: u32, prefix: &str) -> Module {
         moved = p("moved"),
         outside = p("outside"),
         renamed = p("renamed"),
-        planted_or_sub = p("planted"),
         linked_out = p("linked_out"),
         outside2 = p("outside2"),
         linked = p("linked"),
