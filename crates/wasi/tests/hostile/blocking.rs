@@ -65,7 +65,7 @@ const WAITER: &str = r#"(module
 /// What a case waits on: its context, and what must stay alive (and silent) meanwhile.
 struct Case {
     ctx: WasiCtx,
-    _keep: Vec<Box<dyn std::any::Any>>,
+    keep: Vec<Box<dyn std::any::Any>>,
 }
 
 /// A pipe nobody writes to, as the guest's stdin.
@@ -74,7 +74,7 @@ fn silent_stdin(ctx: WasiCtx) -> Case {
     let reader = File::from(OwnedFd::from(reader));
     Case {
         ctx: ctx.stdin(Stdio::File(reader)),
-        _keep: vec![Box::new(writer)],
+        keep: vec![Box::new(writer)],
     }
 }
 
@@ -86,7 +86,7 @@ fn fifo_dir(ctx: WasiCtx, dir: &Path) -> Case {
     assert!(status.success());
     Case {
         ctx: ctx.preopen_dir(dir, "/", Mode::Ro).unwrap(),
-        _keep: Vec::new(),
+        keep: Vec::new(),
     }
 }
 
@@ -101,7 +101,7 @@ fn silent_peer(ctx: WasiCtx, connect: bool) -> Case {
     }
     Case {
         ctx: ctx.listener(listener),
-        _keep: keep,
+        keep,
     }
 }
 
@@ -154,7 +154,7 @@ fn waiting(
         .wasi(case.ctx)
         .build()
         .unwrap();
-    (runtime.instantiate(&waiter()).unwrap(), case._keep)
+    (runtime.instantiate(&waiter()).unwrap(), case.keep)
 }
 
 #[test]
