@@ -153,8 +153,37 @@ pub enum Error {
     UnknownEngine { name: String, known: Vec<String> },
     #[error("{engine}: {message}")]
     Engine { engine: String, message: String },
+    /// A function made for each instance (see `RuntimeBuilder::funcs_per_instance`) could
+    /// not be made: a WASI context whose directory is gone, for example.
+    #[error("cannot set up the host functions of a new instance: {0}")]
+    InstanceSetup(Box<dyn std::error::Error + Send + Sync>),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// What kind of failure an [`Error`] is, for callers that branch on it; the message is for
+/// people and is never parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    InvalidModule,
+    InvalidText,
+    Unsupported,
+    RefusedCode,
+    UnresolvedImports,
+    IncompatibleImport,
+    ForeignFunc,
+    UnknownExport,
+    ArgumentCount,
+    ArgumentType,
+    Limit,
+    Instantiation,
+    Trap(Trap),
+    Exit,
+    UnknownEngine,
+    Engine,
+    InstanceSetup,
+    Io,
 }
 
 fn refused_where(func: Option<u32>, offset: Option<usize>) -> String {
@@ -189,6 +218,29 @@ impl Error {
         Error::Engine {
             engine: engine.to_string(),
             message: message.to_string(),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidModule { .. } => ErrorKind::InvalidModule,
+            Error::InvalidText { .. } => ErrorKind::InvalidText,
+            Error::Unsupported { .. } => ErrorKind::Unsupported,
+            Error::RefusedCode { .. } => ErrorKind::RefusedCode,
+            Error::UnresolvedImports(_) => ErrorKind::UnresolvedImports,
+            Error::IncompatibleImport { .. } => ErrorKind::IncompatibleImport,
+            Error::ForeignFunc { .. } => ErrorKind::ForeignFunc,
+            Error::UnknownExport { .. } => ErrorKind::UnknownExport,
+            Error::ArgumentCount { .. } => ErrorKind::ArgumentCount,
+            Error::ArgumentType { .. } => ErrorKind::ArgumentType,
+            Error::Limit(_) => ErrorKind::Limit,
+            Error::Instantiation(_) => ErrorKind::Instantiation,
+            Error::Trap { trap, .. } => ErrorKind::Trap(*trap),
+            Error::Exit(_) => ErrorKind::Exit,
+            Error::UnknownEngine { .. } => ErrorKind::UnknownEngine,
+            Error::Engine { .. } => ErrorKind::Engine,
+            Error::InstanceSetup(_) => ErrorKind::InstanceSetup,
+            Error::Io(_) => ErrorKind::Io,
         }
     }
 

@@ -13,7 +13,7 @@ pub use engine::{
     CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import, ImportValue, InstanceId,
     Store, StoreConfig,
 };
-pub use error::{Error, Trap};
+pub use error::{Error, ErrorKind, Trap};
 pub use host::{Caller, HostError, HostFunc, HostFuncImpl, Interrupt, CALLER_MEMORY};
 pub use limits::{parse_duration, parse_size, Limits};
 pub use types::{

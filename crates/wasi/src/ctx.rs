@@ -64,7 +64,8 @@ impl WasiCtx {
     }
 
     /// This context's number, unique in the process; audit events carry it as `instance`.
-    /// Instances of one runtime share its context, and so its number.
+    /// Instances of a runtime that shares one context (`RuntimeBuilder::wasi_shared`) share its
+    /// number; with `RuntimeBuilder::wasi` each instance has a context, and a number, of its own.
     pub fn instance_id(&self) -> u64 {
         self.instance
     }

@@ -62,3 +62,80 @@ fn every_call_is_seen_and_denials_are_marked() {
         assert!(events.iter().all(|e| !e.allowed), "{engine}: {events:?}");
     }
 }
+
+/// Opens `/d/f` and returns the new descriptor (or minus the errno).
+const OPENER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "f")
+  (func (export "open") (result i32) (local $errno i32)
+    (local.set $errno (call $open (i32.const 3) (i32.const 0) (i32.const 16) (i32.const 1)
+      (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 32)))
+    (if (result i32) (local.get $errno)
+      (then (i32.sub (i32.const 0) (local.get $errno)))
+      (else (i32.load (i32.const 32))))))"#;
+
+#[test]
+fn each_instance_gets_its_own_context_unless_one_is_shared() {
+    let module = wasmux::Module::from_bytes("opener.wat", OPENER.as_bytes()).unwrap();
+    for engine in engines() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("f"), "x").unwrap();
+        let (audit, events) = collector(AuditLevel::All);
+        let host = dir.path().to_path_buf();
+        let runtime = wasmux::Runtime::builder()
+            .engine(&engine)
+            .wasi(move || {
+                Ok::<_, wasmux::wasi::WasiError>(
+                    wasmux::wasi::WasiCtx::new()
+                        .preopen_dir(&host, "/d", Mode::Ro)?
+                        .audit(audit.clone()),
+                )
+            })
+            .build()
+            .unwrap();
+        let prepared = runtime.prepare(&module).unwrap();
+        let (mut first, mut second) = (
+            prepared.instantiate().unwrap(),
+            prepared.instantiate().unwrap(),
+        );
+        // Each descriptor table starts with stdio and the one preopen (3).
+        assert_eq!(call_i32(&mut first, "open", &[]), 4, "{engine}");
+        assert_eq!(call_i32(&mut second, "open", &[]), 4, "{engine}");
+        assert_eq!(call_i32(&mut first, "open", &[]), 5, "{engine}");
+        let numbers: std::collections::BTreeSet<u64> =
+            events.lock().unwrap().iter().map(|e| e.instance).collect();
+        assert_eq!(
+            numbers.len(),
+            2,
+            "{engine}: audit instance numbers {numbers:?}"
+        );
+
+        // Shared: one table, one number.
+        let (audit, events) = collector(AuditLevel::All);
+        let ctx = wasmux::wasi::WasiCtx::new()
+            .preopen_dir(dir.path(), "/d", Mode::Ro)
+            .unwrap()
+            .audit(audit);
+        let runtime = wasmux::Runtime::builder()
+            .engine(&engine)
+            .wasi_shared(ctx)
+            .build()
+            .unwrap();
+        let prepared = runtime.prepare(&module).unwrap();
+        let (mut first, mut second) = (
+            prepared.instantiate().unwrap(),
+            prepared.instantiate().unwrap(),
+        );
+        assert_eq!(call_i32(&mut first, "open", &[]), 4, "{engine}");
+        assert_eq!(call_i32(&mut second, "open", &[]), 5, "{engine}");
+        let numbers: std::collections::BTreeSet<u64> =
+            events.lock().unwrap().iter().map(|e| e.instance).collect();
+        assert_eq!(
+            numbers.len(),
+            1,
+            "{engine}: audit instance numbers {numbers:?}"
+        );
+    }
+}

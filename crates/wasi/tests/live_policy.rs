@@ -43,7 +43,7 @@ fn write_revoked_and_granted_while_running() {
         let policy = ctx.policy_handle();
         let runtime = Runtime::builder()
             .engine(&engine)
-            .wasi(ctx)
+            .wasi_shared(ctx)
             .build()
             .unwrap();
         let host = {

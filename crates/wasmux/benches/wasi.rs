@@ -83,7 +83,7 @@ fn write_source(dir: &Path) {
 fn wasmux_instance(module: &Module, ctx: WasiCtx) -> Instance {
     let runtime = Runtime::builder()
         .engine("wasmtime")
-        .wasi(ctx)
+        .wasi_shared(ctx)
         .build()
         .unwrap();
     runtime.instantiate(module).unwrap()

@@ -1,12 +1,14 @@
 //! Matching a module's imports with what the host provides, before any engine is involved, so
 //! that what is missing is named the same way on every engine.
 
+use crate::interrupt::{interrupt_for_host, runtime_func, InterruptState};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use wasmux_core::{
     Caller, Error, FuncType, HostError, HostFunc, Import, ImportValue, Interrupt, Val, ValType,
 };
+use wasmux_instrument::RUNTIME_MODULE;
 
 /// What to do with a function import nobody provides.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -132,55 +134,146 @@ fn val_type(ty: &wasmparser::ValType, types: &[Option<&wasmparser::FuncType>]) -
 /// Host functions registered by the embedder, by (module, name).
 pub(crate) type HostFuncs = HashMap<(String, String), HostFunc>;
 
-/// Resolves every import of a module, or names all that cannot be resolved.
-pub(crate) fn resolve(
+/// How one import of a prepared module is satisfied, decided once when it is prepared.
+#[derive(Clone, Debug)]
+pub(crate) enum Link {
+    /// A function of the runtime's, or a stand-in for an import nobody provides.
+    Func(HostFunc),
+    /// wasmux's own import (the interrupt check, out of fuel), made for each instance.
+    Runtime,
+    /// Left to the functions made for each instance; the unknown-import rule applies at
+    /// instantiation if they do not provide it.
+    PerInstance,
+}
+
+/// Decides how each import is linked. Imports the runtime's functions provide are matched
+/// here, once; with no per-instance functions to wait for, what is missing is named now.
+pub(crate) fn link_plan(
     imports: &[ModuleImport],
     provided: &HostFuncs,
     unknown: UnknownImports,
-    host_calls: &Arc<AtomicU64>,
-    interrupt: &Interrupt,
-) -> Result<Vec<Import>, Error> {
-    let mut resolved = Vec::with_capacity(imports.len());
+    per_instance: bool,
+) -> Result<Vec<Link>, Error> {
+    let mut links = Vec::with_capacity(imports.len());
     let mut missing = Vec::new();
     for import in imports {
+        if import.module == RUNTIME_MODULE {
+            links.push(Link::Runtime);
+            continue;
+        }
+        if let ImportKind::Other(_) = import.kind {
+            // Only functions come from the host; a memory, table or global must come from
+            // another instance, which a runtime does not link.
+            missing.push(describe(import));
+            continue;
+        }
         let key = (import.module.clone(), import.name.clone());
-        let value = match (&import.kind, provided.get(&key)) {
-            (ImportKind::Func(want), Some(func)) => {
-                if &func.ty != want {
-                    return Err(Error::IncompatibleImport {
-                        module: import.module.clone(),
-                        name: import.name.clone(),
-                        message: format!(
-                            "the module expects a function {want}, the host provides {}",
-                            func.ty
-                        ),
-                    });
-                }
-                counted(func.clone(), host_calls.clone(), interrupt.clone())
-            }
-            (ImportKind::Func(want), None) if unknown != UnknownImports::Reject => {
-                placeholder(import, want.clone(), unknown)
-            }
-            (kind, _) => {
-                let what = match kind {
-                    ImportKind::Func(ty) => format!("func {ty}"),
-                    ImportKind::Other(k) => k.to_string(),
-                };
-                missing.push(format!("{}::{} ({what})", import.module, import.name));
-                continue;
-            }
-        };
-        resolved.push(Import {
-            module: import.module.clone(),
-            name: import.name.clone(),
-            value: ImportValue::Func(value),
-        });
+        match provided.get(&key) {
+            Some(func) => links.push(Link::Func(checked(import, func)?.clone())),
+            None if per_instance => links.push(Link::PerInstance),
+            None => match standin(import, unknown) {
+                Some(func) => links.push(Link::Func(func)),
+                None => missing.push(describe(import)),
+            },
+        }
     }
     if missing.is_empty() {
-        Ok(resolved)
+        Ok(links)
     } else {
         Err(Error::UnresolvedImports(missing))
     }
+}
+
+/// One instance's imports, in the module's import order.
+pub(crate) struct InstanceLinks<'a> {
+    pub per_instance: &'a HostFuncs,
+    pub unknown: UnknownImports,
+    pub host_calls: &'a Arc<AtomicU64>,
+    pub interrupt: &'a Arc<InterruptState>,
+}
+
+impl InstanceLinks<'_> {
+    pub(crate) fn resolve(
+        &self,
+        imports: &[ModuleImport],
+        links: &[Link],
+    ) -> Result<Vec<Import>, Error> {
+        let for_host = interrupt_for_host(self.interrupt.clone());
+        let mut resolved = Vec::with_capacity(imports.len());
+        let mut missing = Vec::new();
+        for (import, link) in imports.iter().zip(links) {
+            let func = match link {
+                Link::Func(func) => {
+                    counted(func.clone(), self.host_calls.clone(), for_host.clone())
+                }
+                Link::Runtime => runtime_func(&import.name, self.interrupt)?,
+                Link::PerInstance => {
+                    let key = (import.module.clone(), import.name.clone());
+                    match self.per_instance.get(&key) {
+                        Some(func) => counted(
+                            checked(import, func)?.clone(),
+                            self.host_calls.clone(),
+                            for_host.clone(),
+                        ),
+                        None => match standin(import, self.unknown) {
+                            Some(func) => func,
+                            None => {
+                                missing.push(describe(import));
+                                continue;
+                            }
+                        },
+                    }
+                }
+            };
+            resolved.push(Import {
+                module: import.module.clone(),
+                name: import.name.clone(),
+                value: ImportValue::Func(func),
+            });
+        }
+        if missing.is_empty() {
+            Ok(resolved)
+        } else {
+            Err(Error::UnresolvedImports(missing))
+        }
+    }
+}
+
+/// `func`, if its type is the one the module imports.
+fn checked<'f>(import: &ModuleImport, func: &'f HostFunc) -> Result<&'f HostFunc, Error> {
+    match &import.kind {
+        ImportKind::Func(want) if *want == func.ty => Ok(func),
+        want => Err(Error::IncompatibleImport {
+            module: import.module.clone(),
+            name: import.name.clone(),
+            message: format!(
+                "the module expects {}, the host provides a function {}",
+                match want {
+                    ImportKind::Func(ty) => format!("a function {ty}"),
+                    ImportKind::Other(kind) => format!("a {kind}"),
+                },
+                func.ty
+            ),
+        }),
+    }
+}
+
+/// What the unknown-import rule links for a function nobody provides; `None` if it refuses.
+fn standin(import: &ModuleImport, unknown: UnknownImports) -> Option<HostFunc> {
+    match &import.kind {
+        ImportKind::Func(want) if unknown != UnknownImports::Reject => {
+            Some(placeholder(import, want.clone(), unknown))
+        }
+        _ => None,
+    }
+}
+
+fn describe(import: &ModuleImport) -> String {
+    let what = match &import.kind {
+        ImportKind::Func(ty) => format!("func {ty}"),
+        ImportKind::Other(k) => k.to_string(),
+    };
+    format!("{}::{} ({what})", import.module, import.name)
 }
 
 /// The embedder's function, counted for the call statistics and given the instance's

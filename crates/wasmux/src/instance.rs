@@ -1,19 +1,15 @@
 //! A running module: calls with argument checks, limits, cancellation and per-call statistics.
 
-use crate::imports::{module_imports, resolve};
-use crate::interrupt::{interrupt_for_host, runtime_func, CancelHandle, InterruptState};
-use crate::prepare::Prepared;
-use crate::runtime::Runtime;
+use crate::imports::{HostFuncs, InstanceLinks};
+use crate::interrupt::{CancelHandle, InterruptState};
+use crate::prepared::PreparedModule;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmux_core::{
-    Error, ExportKind, ExportType, ExternHandle, FuncType, Import, ImportValue, InstanceId, Store,
-    Val,
-};
-use wasmux_instrument::{FUEL_GET_EXPORT, FUEL_SET_EXPORT, RUNTIME_MODULE, START_EXPORT};
+use wasmux_core::{Error, ExportKind, ExportType, ExternHandle, FuncType, InstanceId, Store, Val};
+use wasmux_instrument::{FUEL_GET_EXPORT, FUEL_SET_EXPORT, START_EXPORT};
 
 /// What one call cost; `wasmux run --stats` prints it as one JSON line.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -80,32 +76,28 @@ pub struct Instance {
 }
 
 impl Instance {
-    pub(crate) fn new(runtime: &Runtime, prepared: Prepared) -> Result<Instance, Error> {
+    pub(crate) fn new(prepared: &PreparedModule) -> Result<Instance, Error> {
+        let prepared = &prepared.0;
+        let shared = prepared.runtime.shared();
         let interrupt = Arc::new(InterruptState::default());
         let host_calls = Arc::new(AtomicU64::new(0));
-        let all = module_imports(&prepared.bytes)?;
-        // The runtime's own imports are ours to provide; the rest are the embedder's.
-        let (ours, theirs): (Vec<_>, Vec<_>) =
-            all.into_iter().partition(|i| i.module == RUNTIME_MODULE);
-        let mut imports = resolve(
-            &theirs,
-            &runtime.funcs,
-            runtime.unknown_imports,
-            &host_calls,
-            &interrupt_for_host(interrupt.clone()),
-        )?;
-        for import in ours {
-            let func = runtime_func(&import.name, &interrupt)?;
-            imports.push(Import {
-                module: import.module,
-                name: import.name,
-                value: ImportValue::Func(func),
-            });
+        let mut per_instance = HostFuncs::new();
+        for make in &shared.per_instance {
+            for (module, name, func) in make()? {
+                per_instance.entry((module, name)).or_insert(func);
+            }
         }
-        let mut store = runtime.engine.new_store(&runtime.store)?;
-        interrupt.set_deadline(runtime.limits.timeout.map(|t| Instant::now() + t));
+        let links = InstanceLinks {
+            per_instance: &per_instance,
+            unknown: shared.unknown_imports,
+            host_calls: &host_calls,
+            interrupt: &interrupt,
+        };
+        let imports = links.resolve(&prepared.imports, &prepared.links)?;
+        let mut store = shared.engine.new_store(&shared.store)?;
+        interrupt.call_boundary(shared.limits.timeout.map(|t| Instant::now() + t));
         let id = store.instantiate(prepared.compiled.as_ref(), &imports);
-        interrupt.set_deadline(None);
+        interrupt.call_boundary(None);
         let id = id?;
         let funcs = func_exports(store.as_mut(), id);
         let by_name = funcs
@@ -116,8 +108,8 @@ impl Instance {
         let mut instance = Instance {
             store,
             id,
-            engine: runtime.engine.info().name.clone(),
-            timeout: runtime.limits.timeout,
+            engine: shared.engine.info().name.clone(),
+            timeout: shared.limits.timeout,
             metered: prepared.metered,
             interrupt,
             host_calls,
@@ -126,7 +118,7 @@ impl Instance {
             by_name,
             last: LastCall::default(),
         };
-        if let Some(fuel) = runtime.limits.fuel.filter(|_| prepared.metered) {
+        if let Some(fuel) = shared.limits.fuel.filter(|_| prepared.metered) {
             instance.set_fuel(fuel)?;
         }
         // Metering moves the start function out of the start section, so that it runs after
@@ -266,13 +258,10 @@ impl Instance {
         let fuel_before = self.fuel_remaining();
         let calls_before = self.host_calls.load(Ordering::Relaxed);
         let started = Instant::now();
-        if let Some(timeout) = self.timeout {
-            self.interrupt.set_deadline(Some(started + timeout));
-        }
+        self.interrupt
+            .call_boundary(self.timeout.map(|timeout| started + timeout));
         let result = self.call_export(func, args);
-        if self.timeout.is_some() {
-            self.interrupt.set_deadline(None);
-        }
+        self.interrupt.call_boundary(None);
         let wall = started.elapsed();
         let fuel_after = self.fuel_remaining();
         self.last = LastCall {
@@ -348,4 +337,13 @@ fn check_args(func: &str, ty: &FuncType, args: &[Val]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("engine", &self.engine)
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
+    }
 }

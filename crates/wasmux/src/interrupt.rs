@@ -22,9 +22,15 @@ impl InterruptState {
         *self.deadline.lock().unwrap_or_else(|p| p.into_inner()) = deadline;
     }
 
+    /// Starts or ends a call: a cancel belongs to the call it was made during, so one that
+    /// arrived too late for its call, or between calls, never stops the next one.
+    pub(crate) fn call_boundary(&self, deadline: Option<Instant>) {
+        self.cancelled.store(false, Ordering::Release);
+        self.set_deadline(deadline);
+    }
+
     fn check(&self) -> Result<(), HostError> {
         self.checks.fetch_add(1, Ordering::Relaxed);
-        // A cancel interrupts exactly one call: the one running (or the next one to start).
         if self.cancelled.swap(false, Ordering::AcqRel) {
             return Err(HostError::Trap(Trap::Interrupted));
         }
@@ -45,9 +51,9 @@ impl InterruptState {
 pub struct CancelHandle(pub(crate) Arc<InterruptState>);
 
 impl CancelHandle {
-    /// The guest stops with `Trap::Interrupted` at its next check (within
-    /// `wasmux_instrument::CHECK_INTERVAL` loop iterations or calls). If no call is running,
-    /// the next call is interrupted.
+    /// The call running now stops with `Trap::Interrupted` at its next check (within
+    /// `wasmux_instrument::CHECK_INTERVAL` loop iterations or calls). With no call running it
+    /// does nothing: a cancel never carries over to a later call.
     pub fn cancel(&self) {
         self.0.cancelled.store(true, Ordering::Release);
     }

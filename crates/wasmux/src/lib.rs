@@ -16,6 +16,7 @@ mod instance;
 mod interrupt;
 pub mod module;
 mod prepare;
+mod prepared;
 mod runtime;
 pub mod wast;
 
@@ -25,7 +26,20 @@ pub use imports::UnknownImports;
 pub use instance::{CallStats, Func, Instance};
 pub use interrupt::CancelHandle;
 pub use module::Module;
-pub use prepare::prepare;
-pub use runtime::{Runtime, RuntimeBuilder};
-pub use wasmux_core::*;
+pub use prepare::compile;
+pub use prepared::PreparedModule;
+pub use runtime::{InstanceFuncs, Runtime, RuntimeBuilder};
+pub use wasmux_core::{
+    parse_duration, parse_size, AnyRef, Caller, EngineCaps, EngineInfo, Error, ErrorKind,
+    ExportKind, ExportType, FuncType, GlobalType, HostError, HostFunc, Interrupt, Limits,
+    MemoryType, TableType, Trap, Val, ValType, CALLER_MEMORY,
+};
+
+/// What an engine adapter implements, for embedders who drive an engine directly (the spec
+/// runner, conformance tests, a new adapter). Everything else goes through [`Runtime`].
+pub mod adapter {
+    pub use wasmux_core::{
+        CompiledModule, Engine, ExternHandle, Import, ImportValue, InstanceId, Store, StoreConfig,
+    };
+}
 pub use wasmux_wasi as wasi;

@@ -4,11 +4,12 @@ use std::path::Path;
 use std::sync::Arc;
 use wasmux_core::Error;
 
-/// A validated module: its bytes and where they came from.
+/// A validated module: its bytes and where they came from. Only the constructors make one,
+/// so a `Module` is always valid. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Module {
-    pub name: String,
-    pub bytes: Arc<[u8]>,
+    name: String,
+    bytes: Arc<[u8]>,
 }
 
 impl Module {
@@ -46,6 +47,16 @@ impl Module {
             name,
             bytes: bytes.into(),
         })
+    }
+
+    /// The name errors give the module: its path, for a file.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The binary module (text is encoded when loaded).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 }
 

@@ -7,7 +7,7 @@ use wasmux_instrument::{InstrumentError, Options, Origin};
 const PAGE: u64 = 65536;
 
 /// A module rewritten for one engine and one set of limits, and compiled.
-pub(crate) struct Prepared {
+pub(crate) struct Compilation {
     pub compiled: Arc<dyn CompiledModule>,
     /// The bytes the engine compiled, after rewriting; their imports are what must be linked.
     pub bytes: Vec<u8>,
@@ -33,7 +33,7 @@ pub(crate) fn prepare_with(
     name: &str,
     wasm: &[u8],
     opts: &Options,
-) -> Result<Prepared, Error> {
+) -> Result<Compilation, Error> {
     // `wasm` is already validated (`Module` or `prepare`); rewriting validates on its own.
     crate::host_limits::check(name, wasm)?;
     let bytes = if *opts == Options::default() {
@@ -44,7 +44,7 @@ pub(crate) fn prepare_with(
     let compiled = engine
         .compile(&bytes)
         .map_err(|e| in_input(e, name, wasm, opts, &bytes))?;
-    Ok(Prepared {
+    Ok(Compilation {
         compiled,
         bytes,
         metered: opts.fuel,
@@ -110,8 +110,9 @@ fn instrument_error(engine: &dyn Engine, name: &str, e: InstrumentError) -> Erro
     }
 }
 
-/// Validates `wasm` and compiles it for `engine`, lowering what the engine lacks; no limits.
-pub fn prepare(
+/// Validates `wasm` and compiles it for `engine`, lowering what the engine lacks; no limits,
+/// no imports linked: for tools that drive an engine's `Store` themselves.
+pub fn compile(
     engine: &dyn Engine,
     name: &str,
     wasm: &[u8],

@@ -1,13 +1,19 @@
 //! The `Runtime`: an engine plus everything that decides how modules run on it (limits, host
 //! functions, what to do with unknown imports). Build one, then instantiate modules with it.
 
-use crate::imports::{HostFuncs, UnknownImports};
+use crate::imports::{module_imports, HostFuncs, UnknownImports};
 use crate::instance::Instance;
 use crate::module::Module;
 use crate::prepare::{instrument_options, prepare_with};
+use crate::prepared::PreparedModule;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use wasmux_core::{Engine, Error, HostFunc, Limits, StoreConfig};
+use wasmux_instrument::Options;
+
+/// Makes the host functions one instance gets for itself: called once per instantiation.
+pub type InstanceFuncs =
+    dyn Fn() -> Result<Vec<(String, String, HostFunc)>, Error> + Send + Sync + 'static;
 
 /// Configures a [`Runtime`].
 ///
@@ -24,6 +30,7 @@ pub struct RuntimeBuilder {
     engine: Option<String>,
     limits: Limits,
     funcs: HostFuncs,
+    per_instance: Vec<Arc<InstanceFuncs>>,
     unknown_imports: UnknownImports,
     store: StoreConfig,
     interruptible: bool,
@@ -75,11 +82,49 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Gives guests WASI preview1 (`wasi_snapshot_preview1`) with exactly what `ctx` grants.
-    /// Instances of this runtime share the context (its descriptors and streams).
-    pub fn wasi(mut self, ctx: wasmux_wasi::WasiCtx) -> Self {
-        for (module, name, func) in wasmux_wasi::host_funcs(ctx) {
-            self = self.func(module, name, func);
+    /// Host functions each instance gets for itself, made by `make` at every instantiation:
+    /// for state one instance must not share with another (a counter, a connection, a WASI
+    /// context). They provide the imports that functions registered with
+    /// [`RuntimeBuilder::func`] leave unprovided.
+    pub fn funcs_per_instance(
+        mut self,
+        make: impl Fn() -> Result<Vec<(String, String, HostFunc)>, Error> + Send + Sync + 'static,
+    ) -> Self {
+        self.per_instance.push(Arc::new(make));
+        self
+    }
+
+    /// Gives every instance WASI preview1 (`wasi_snapshot_preview1`) with a context of its own,
+    /// made by `make` when it is instantiated: its own descriptors, streams and audit instance
+    /// number.
+    ///
+    /// ```no_run
+    /// use wasmux::{wasi::{Policy, Stdio, WasiCtx}, Runtime};
+    /// let policy = Policy::from_file("policy.toml")?;
+    /// let runtime = Runtime::builder()
+    ///     .wasi(move || Ok(policy.wasi_ctx()?.stdout(Stdio::Inherit)))
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wasi<E>(
+        self,
+        make: impl Fn() -> Result<wasmux_wasi::WasiCtx, E> + Send + Sync + 'static,
+    ) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.funcs_per_instance(move || {
+            let ctx = make().map_err(|e| Error::InstanceSetup(Box::new(e)))?;
+            Ok(wasi_funcs(ctx))
+        })
+    }
+
+    /// Gives guests WASI preview1 with exactly what `ctx` grants, one context for all
+    /// instances of this runtime: they share its descriptors, streams and audit instance
+    /// number (and take turns in its calls).
+    pub fn wasi_shared(mut self, ctx: wasmux_wasi::WasiCtx) -> Self {
+        for (module, name, func) in wasi_funcs(ctx) {
+            self.funcs.insert((module, name), func);
         }
         self
     }
@@ -91,24 +136,40 @@ impl RuntimeBuilder {
 
     pub fn build(self) -> Result<Runtime, Error> {
         let engine = crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?;
-        Ok(Runtime {
+        let rewrite = instrument_options(engine.as_ref(), &self.limits, self.interruptible);
+        Ok(Runtime(Arc::new(Shared {
             engine,
             limits: self.limits,
             funcs: self.funcs,
+            per_instance: self.per_instance,
             unknown_imports: self.unknown_imports,
             store: self.store,
-            interruptible: self.interruptible,
-        })
+            rewrite,
+        })))
     }
 }
 
-pub struct Runtime {
-    pub(crate) engine: Arc<dyn Engine>,
-    pub(crate) limits: Limits,
-    pub(crate) funcs: HostFuncs,
-    pub(crate) unknown_imports: UnknownImports,
-    pub(crate) store: StoreConfig,
-    pub(crate) interruptible: bool,
+fn wasi_funcs(ctx: wasmux_wasi::WasiCtx) -> Vec<(String, String, HostFunc)> {
+    wasmux_wasi::host_funcs(ctx)
+        .into_iter()
+        .map(|(module, name, func)| (module.to_string(), name.to_string(), func))
+        .collect()
+}
+
+/// An engine plus everything that decides how modules run on it. Cheap to clone; clones
+/// share everything, and may be used from any thread.
+#[derive(Clone)]
+pub struct Runtime(Arc<Shared>);
+
+pub(crate) struct Shared {
+    pub engine: Arc<dyn Engine>,
+    pub limits: Limits,
+    pub funcs: HostFuncs,
+    pub per_instance: Vec<Arc<InstanceFuncs>>,
+    pub unknown_imports: UnknownImports,
+    pub store: StoreConfig,
+    /// What the limits and the engine ask of every module before it is compiled.
+    pub rewrite: Options,
 }
 
 impl Runtime {
@@ -116,19 +177,52 @@ impl Runtime {
         RuntimeBuilder::default()
     }
 
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.0
+    }
+
     pub fn engine(&self) -> &Arc<dyn Engine> {
-        &self.engine
+        &self.0.engine
     }
 
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.0.limits
     }
 
-    /// Rewrites the module as the limits and the engine require, compiles it, links it and runs
-    /// its start function.
+    /// Rewrites the module as the limits and the engine require and compiles it, once; the
+    /// result instantiates any number of times without compiling again.
+    pub fn prepare(&self, module: &Module) -> Result<PreparedModule, Error> {
+        let started = Instant::now();
+        let shared = self.shared();
+        let compiled = prepare_with(
+            shared.engine.as_ref(),
+            module.name(),
+            module.bytes(),
+            &shared.rewrite,
+        )?;
+        let imports = module_imports(&compiled.bytes)?;
+        PreparedModule::new(
+            self.clone(),
+            module.name().to_string(),
+            compiled.compiled,
+            imports,
+            compiled.metered,
+            started.elapsed(),
+        )
+    }
+
+    /// Prepares the module and makes one instance of it: links it and runs its start function.
+    /// To instantiate a module more than once, [`Runtime::prepare`] it once instead.
     pub fn instantiate(&self, module: &Module) -> Result<Instance, Error> {
-        let opts = instrument_options(self.engine.as_ref(), &self.limits, self.interruptible);
-        let prepared = prepare_with(self.engine.as_ref(), &module.name, &module.bytes, &opts)?;
-        Instance::new(self, prepared)
+        self.prepare(module)?.instantiate()
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("engine", &self.0.engine.info().name)
+            .field("limits", &self.0.limits)
+            .finish_non_exhaustive()
     }
 }

@@ -82,7 +82,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .engine(&args.engine)
         .limits(args.limits.over(policy.limits.to_limits()))
         // Linked for every module: only those importing wasi_snapshot_preview1 use it.
-        .wasi(ctx);
+        .wasi_shared(ctx);
     if let Some(how) = args.unknown_imports {
         builder = builder.unknown_imports(match how {
             UnknownImportsArg::Trap => UnknownImports::Trap,

@@ -48,7 +48,7 @@ pub fn run_limited(
     let runtime = Runtime::builder()
         .engine(engine)
         .limits(limits)
-        .wasi(ctx)
+        .wasi_shared(ctx)
         .build()
         .unwrap();
     let status = match runtime.instantiate(module) {
@@ -94,6 +94,10 @@ pub fn call_i32(instance: &mut wasmux::Instance, export: &str, args: &[wasmux::V
 
 /// An instance of `module` on `engine` with WASI from `ctx` and no limits.
 pub fn instantiate(engine: &str, module: &Module, ctx: WasiCtx) -> wasmux::Instance {
-    let runtime = Runtime::builder().engine(engine).wasi(ctx).build().unwrap();
+    let runtime = Runtime::builder()
+        .engine(engine)
+        .wasi_shared(ctx)
+        .build()
+        .unwrap();
     runtime.instantiate(module).unwrap()
 }

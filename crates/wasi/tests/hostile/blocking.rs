@@ -151,7 +151,7 @@ fn waiting(
 ) -> (wasmux::Instance, Vec<Box<dyn std::any::Any>>) {
     let case = case(export, dir);
     let runtime = configure(Runtime::builder().engine(engine))
-        .wasi(case.ctx)
+        .wasi_shared(case.ctx)
         .build()
         .unwrap();
     (runtime.instantiate(&waiter()).unwrap(), case.keep)
@@ -233,7 +233,7 @@ fn a_waiting_instance_does_not_stop_the_others_sharing_its_context() {
         let runtime = Runtime::builder()
             .engine(&engine)
             .interruptible(true)
-            .wasi(case.ctx.stdout(Stdio::Pipe(out.clone())))
+            .wasi_shared(case.ctx.stdout(Stdio::Pipe(out.clone())))
             .build()
             .unwrap();
         let mut waiting = runtime.instantiate(&module).unwrap();

@@ -196,7 +196,11 @@ fn runtime(engine: &str, d: &Path) -> Runtime {
         .unwrap()
         .preopen_dir(d.join("free"), "/free", Mode::Rw)
         .unwrap();
-    Runtime::builder().engine(engine).wasi(ctx).build().unwrap()
+    Runtime::builder()
+        .engine(engine)
+        .wasi_shared(ctx)
+        .build()
+        .unwrap()
 }
 
 #[test]

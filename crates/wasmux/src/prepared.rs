@@ -1,0 +1,99 @@
+//! `PreparedModule`: a module validated, rewritten and compiled once for one runtime, then
+//! instantiated any number of times, from any thread, without compiling again.
+
+use crate::imports::{link_plan, Link, ModuleImport};
+use crate::instance::Instance;
+use crate::runtime::Runtime;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmux_core::{CompiledModule, Error};
+
+/// A module ready to instantiate on the runtime that prepared it (as wasmtime's
+/// `InstancePre`). Cheap to clone: clones share the compiled code.
+///
+/// ```no_run
+/// use wasmux::{Module, Runtime, Val};
+/// let runtime = Runtime::builder().engine("wasmtime").build()?;
+/// let prepared = runtime.prepare(&Module::from_file("add.wat")?)?;
+/// let workers: Vec<_> = (0..2)
+///     .map(|i| {
+///         let prepared = prepared.clone();
+///         std::thread::spawn(move || prepared.instantiate()?.call("add", &[Val::I32(i), Val::I32(1)]))
+///     })
+///     .collect();
+/// for worker in workers {
+///     println!("{:?}", worker.join().unwrap()?);
+/// }
+/// # Ok::<(), wasmux::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct PreparedModule(pub(crate) Arc<Prepared>);
+
+pub(crate) struct Prepared {
+    pub runtime: Runtime,
+    pub name: String,
+    pub compiled: Arc<dyn CompiledModule>,
+    /// The imports of the code the engine compiled (after rewriting), in order.
+    pub imports: Vec<ModuleImport>,
+    /// How each of `imports` is linked.
+    pub links: Vec<Link>,
+    pub metered: bool,
+    pub compile_time: Duration,
+}
+
+impl PreparedModule {
+    pub(crate) fn new(
+        runtime: Runtime,
+        name: String,
+        compiled: Arc<dyn CompiledModule>,
+        imports: Vec<ModuleImport>,
+        metered: bool,
+        compile_time: Duration,
+    ) -> Result<PreparedModule, Error> {
+        let shared = runtime.shared();
+        let links = link_plan(
+            &imports,
+            &shared.funcs,
+            shared.unknown_imports,
+            !shared.per_instance.is_empty(),
+        )?;
+        Ok(PreparedModule(Arc::new(Prepared {
+            runtime,
+            name,
+            compiled,
+            imports,
+            links,
+            metered,
+            compile_time,
+        })))
+    }
+
+    /// A new instance: its own store, its own per-instance host functions (and WASI context
+    /// where the runtime makes one per instance), its start function run.
+    pub fn instantiate(&self) -> Result<Instance, Error> {
+        Instance::new(self)
+    }
+
+    /// The name the module was loaded under (its path, for a file).
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.0.runtime
+    }
+
+    /// How long validation, rewriting and compiling took.
+    pub fn compile_time(&self) -> Duration {
+        self.0.compile_time
+    }
+}
+
+impl std::fmt::Debug for PreparedModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedModule")
+            .field("name", &self.0.name)
+            .field("engine", &self.0.runtime.engine().info().name)
+            .finish_non_exhaustive()
+    }
+}

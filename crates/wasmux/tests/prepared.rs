@@ -1,0 +1,222 @@
+//! Compile once, instantiate many: prepared modules, per-instance state, per-call cancels.
+
+mod common;
+use common::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use wasmux::{
+    CancelHandle, Error, ErrorKind, FuncType, HostFunc, Instance, Module, PreparedModule, Runtime,
+    Trap, Val, ValType,
+};
+
+#[test]
+fn public_types_say_which_threads_may_hold_them() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Runtime>();
+    send_sync::<PreparedModule>();
+    send_sync::<Module>();
+    send_sync::<CancelHandle>();
+    send_sync::<Error>();
+    send_sync::<HostFunc>();
+    send::<Instance>();
+}
+
+const CELL: &str = r#"(module
+  (memory (export "memory") 1)
+  (global $calls (mut i32) (i32.const 0))
+  (func (export "put") (param i32)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (i32.store (i32.const 64) (local.get 0)))
+  (func (export "get") (result i32) (i32.load (i32.const 64)))
+  (func (export "calls") (result i32) (global.get $calls)))"#;
+
+fn get(inst: &mut Instance, func: &str) -> i32 {
+    match inst.call(func, &[]).unwrap().as_slice() {
+        [Val::I32(v)] => *v,
+        other => panic!("{func} returned {other:?}"),
+    }
+}
+
+#[test]
+fn a_prepared_module_instantiates_from_many_threads_each_instance_apart() {
+    for engine in engines() {
+        let runtime = Runtime::builder().engine(&engine).build().unwrap();
+        let prepared = runtime.prepare(&module(CELL)).unwrap();
+        let workers: Vec<_> = (1..=2)
+            .map(|thread| {
+                let prepared = prepared.clone();
+                std::thread::spawn(move || {
+                    for round in 0..3 {
+                        let mut inst = prepared.instantiate().unwrap();
+                        // A new instance starts from the module's initial state, whatever
+                        // another instance of the same code did.
+                        assert_eq!(get(&mut inst, "get"), 0);
+                        assert_eq!(get(&mut inst, "calls"), 0);
+                        let value = thread * 100 + round;
+                        inst.call("put", &[Val::I32(value)]).unwrap();
+                        assert_eq!(get(&mut inst, "get"), value);
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker
+                .join()
+                .unwrap_or_else(|_| panic!("{engine}: a worker failed"));
+        }
+        assert_eq!(prepared.name(), "test.wat");
+    }
+}
+
+const COUNTER: &str = r#"(module
+  (import "host" "next" (func $next (result i32)))
+  (func (export "next") (result i32) (call $next)))"#;
+
+fn counter() -> HostFunc {
+    let count = Arc::new(AtomicU32::new(0));
+    HostFunc::new(FuncType::new([], [ValType::I32]), move |_, _, results| {
+        results[0] = Val::I32(count.fetch_add(1, Ordering::Relaxed) as i32 + 1);
+        Ok(())
+    })
+}
+
+#[test]
+fn host_functions_made_per_instance_keep_state_apart() {
+    for engine in engines() {
+        let made = Arc::new(AtomicU32::new(0));
+        let counted = made.clone();
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .funcs_per_instance(move || {
+                counted.fetch_add(1, Ordering::Relaxed);
+                Ok(vec![("host".into(), "next".into(), counter())])
+            })
+            .build()
+            .unwrap();
+        let prepared = runtime.prepare(&module(COUNTER)).unwrap();
+        assert_eq!(
+            made.load(Ordering::Relaxed),
+            0,
+            "{engine}: made before any instance"
+        );
+        let mut first = prepared.instantiate().unwrap();
+        let mut second = prepared.instantiate().unwrap();
+        assert_eq!(made.load(Ordering::Relaxed), 2, "{engine}");
+        assert_eq!(get(&mut first, "next"), 1, "{engine}");
+        assert_eq!(get(&mut first, "next"), 2, "{engine}");
+        assert_eq!(get(&mut second, "next"), 1, "{engine}");
+    }
+}
+
+#[test]
+fn a_shared_host_function_is_shared_by_all_instances() {
+    for engine in engines() {
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .func("host", "next", counter())
+            .build()
+            .unwrap();
+        let prepared = runtime.prepare(&module(COUNTER)).unwrap();
+        let mut first = prepared.instantiate().unwrap();
+        let mut second = prepared.instantiate().unwrap();
+        assert_eq!(get(&mut first, "next"), 1, "{engine}");
+        assert_eq!(get(&mut second, "next"), 2, "{engine}");
+    }
+}
+
+#[test]
+fn missing_imports_are_named_when_preparing_or_when_instantiating() {
+    for engine in engines() {
+        // Nothing could provide the import: preparing says so.
+        let runtime = Runtime::builder().engine(&engine).build().unwrap();
+        let err = runtime.prepare(&module(COUNTER)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnresolvedImports, "{engine}: {err}");
+        assert!(err.to_string().contains("host::next"), "{engine}: {err}");
+
+        // Functions made per instance might: the instance that lacks it says so.
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .funcs_per_instance(|| Ok(Vec::new()))
+            .build()
+            .unwrap();
+        let prepared = runtime.prepare(&module(COUNTER)).unwrap();
+        let err = prepared.instantiate().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnresolvedImports, "{engine}: {err}");
+
+        // One of the wrong type is refused with both types named.
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .funcs_per_instance(|| {
+                let wrong = HostFunc::new(FuncType::new([ValType::I64], []), |_, _, _| Ok(()));
+                Ok(vec![("host".into(), "next".into(), wrong)])
+            })
+            .build()
+            .unwrap();
+        let err = runtime.instantiate(&module(COUNTER)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::IncompatibleImport, "{engine}: {err}");
+        assert!(err.to_string().contains("(i64)"), "{engine}: {err}");
+    }
+}
+
+#[test]
+fn a_failing_per_instance_setup_fails_that_instantiation_only() {
+    for engine in engines() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let seen = calls.clone();
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .funcs_per_instance(move || {
+                if seen.fetch_add(1, Ordering::Relaxed) == 0 {
+                    return Err(Error::InstanceSetup("the first setup fails".into()));
+                }
+                Ok(vec![("host".into(), "next".into(), counter())])
+            })
+            .build()
+            .unwrap();
+        let prepared = runtime.prepare(&module(COUNTER)).unwrap();
+        let err = prepared.instantiate().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InstanceSetup, "{engine}: {err}");
+        assert_eq!(get(&mut prepared.instantiate().unwrap(), "next"), 1);
+    }
+}
+
+const LOOPS: &str = r#"(module
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "count") (param i32) (result i32) (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
+    (local.get $i)))"#;
+
+#[test]
+fn a_cancel_stops_the_call_it_was_made_during_and_no_later_one() {
+    for engine in engines() {
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .interruptible(true)
+            .build()
+            .unwrap();
+        let mut inst = runtime.instantiate(&module(LOOPS)).unwrap();
+        let count = [Val::I32(100_000)];
+
+        // Made between calls, it reaches nothing.
+        inst.cancel_handle().cancel();
+        assert_eq!(inst.call("count", &count).unwrap(), vec![Val::I32(100_000)]);
+
+        // Made during a call, it stops that call; the next runs to its end.
+        let handle = inst.cancel_handle();
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.cancel();
+        });
+        assert_eq!(trap_of(&engine, inst.call("spin", &[])), Trap::Interrupted);
+        canceller.join().unwrap();
+        assert_eq!(
+            inst.call("count", &count).unwrap(),
+            vec![Val::I32(100_000)],
+            "{engine}: a cancelled call poisoned the next one"
+        );
+    }
+}
