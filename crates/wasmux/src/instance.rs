@@ -3,6 +3,7 @@
 use crate::imports::{HostFuncs, InstanceLinks};
 use crate::interrupt::{CancelHandle, InterruptState};
 use crate::prepared::PreparedModule;
+use crate::runtime::Runtime;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,6 +63,7 @@ struct LastCall {
 }
 
 pub struct Instance {
+    runtime: Runtime,
     store: Box<dyn Store>,
     id: InstanceId,
     engine: String,
@@ -77,6 +79,7 @@ pub struct Instance {
 
 impl Instance {
     pub(crate) fn new(prepared: &PreparedModule) -> Result<Instance, Error> {
+        let started = Instant::now();
         let prepared = &prepared.0;
         let shared = prepared.runtime.shared();
         let interrupt = Arc::new(InterruptState::default());
@@ -106,6 +109,7 @@ impl Instance {
             .map(|(i, e)| (e.name.clone(), i))
             .collect();
         let mut instance = Instance {
+            runtime: prepared.runtime.clone(),
             store,
             id,
             engine: shared.engine.info().name.clone(),
@@ -126,6 +130,7 @@ impl Instance {
         if let Some(&start) = instance.by_name.get(START_EXPORT) {
             instance.call_internal(start, &[])?;
         }
+        shared.counters.instantiated(started.elapsed());
         Ok(instance)
     }
 
@@ -271,6 +276,12 @@ impl Instance {
             wall,
             host_calls: self.host_calls.load(Ordering::Relaxed) - calls_before,
         };
+        self.runtime.shared().counters.called(
+            wall,
+            &result,
+            self.last.fuel_consumed,
+            self.last.host_calls,
+        );
         result
     }
 

@@ -3,6 +3,7 @@
 
 use crate::imports::{module_imports, HostFuncs, UnknownImports};
 use crate::instance::Instance;
+use crate::metrics::{CacheOutcome, Counters, RuntimeMetrics};
 use crate::module::Module;
 use crate::prepare::{instrument_options, prepare_with};
 use crate::prepared::PreparedModule;
@@ -145,6 +146,7 @@ impl RuntimeBuilder {
             unknown_imports: self.unknown_imports,
             store: self.store,
             rewrite,
+            counters: Counters::default(),
         })))
     }
 }
@@ -170,6 +172,7 @@ pub(crate) struct Shared {
     pub store: StoreConfig,
     /// What the limits and the engine ask of every module before it is compiled.
     pub rewrite: Options,
+    pub counters: Counters,
 }
 
 impl Runtime {
@@ -201,14 +204,27 @@ impl Runtime {
             &shared.rewrite,
         )?;
         let imports = module_imports(&compiled.bytes)?;
+        let took = started.elapsed();
+        shared.counters.prepared(took, CacheOutcome::Off);
         PreparedModule::new(
             self.clone(),
             module.name().to_string(),
             compiled.compiled,
             imports,
             compiled.metered,
-            started.elapsed(),
+            took,
         )
+    }
+
+    /// What this runtime has done so far (compiles, cache hits, instances, calls) and what it
+    /// cost.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.0.counters.snapshot(&self.0.engine.info().name)
+    }
+
+    /// [`Runtime::metrics`] in the Prometheus text format, for a `/metrics` endpoint.
+    pub fn metrics_text(&self) -> String {
+        self.metrics().prometheus()
     }
 
     /// Prepares the module and makes one instance of it: links it and runs its start function.

@@ -220,3 +220,64 @@ fn a_cancel_stops_the_call_it_was_made_during_and_no_later_one() {
         );
     }
 }
+
+#[test]
+fn a_batch_runs_every_job_once_and_returns_results_in_order() {
+    for engine in engines() {
+        let runtime = Runtime::builder().engine(&engine).build().unwrap();
+        let prepared = runtime.prepare(&module(CELL)).unwrap();
+        let put_then_count = |inst: &mut Instance, job: usize| {
+            inst.call("put", &[Val::I32(job as i32)])?;
+            Ok((get(inst, "get"), get(inst, "calls")))
+        };
+        let results = prepared.batch().threads(2).run(50, put_then_count);
+        let results: Vec<(i32, i32)> = results.into_iter().map(Result::unwrap).collect();
+        for (job, (value, _)) in results.iter().enumerate() {
+            assert_eq!(*value, job as i32, "{engine}");
+        }
+        // Reused per thread: the two threads' instances saw all 50 calls between them.
+        let most: i32 = results.iter().map(|(_, calls)| *calls).max().unwrap();
+        assert!(most >= 25, "{engine}: {results:?}");
+
+        // Fresh per job: every job starts from the initial state.
+        let fresh = prepared
+            .batch()
+            .threads(2)
+            .fresh_instance_per_job(true)
+            .run(20, put_then_count);
+        assert!(
+            fresh.into_iter().all(|r| r.unwrap().1 == 1),
+            "{engine}: a job saw another's calls"
+        );
+    }
+}
+
+#[test]
+fn a_runtime_counts_what_it_did_and_exposes_it_for_prometheus() {
+    for engine in engines() {
+        let runtime = Runtime::builder().engine(&engine).build().unwrap();
+        let prepared = runtime.prepare(&module(LOOPS)).unwrap();
+        for _ in 0..3 {
+            let mut inst = prepared.instantiate().unwrap();
+            inst.call("count", &[Val::I32(10)]).unwrap();
+        }
+        let traps = runtime
+            .instantiate(&module(TRAPS))
+            .unwrap()
+            .call("boom", &[]);
+        assert!(traps.is_err());
+        let m = runtime.metrics();
+        assert_eq!(
+            (m.modules_prepared, m.instances, m.calls, m.traps),
+            (2, 4, 4, 1),
+            "{engine}: {m:?}"
+        );
+        assert_eq!((m.cache_hits, m.cache_misses), (0, 0), "{engine}");
+        let text = runtime.metrics_text();
+        let line = format!("wasmux_instances_total{{engine=\"{engine}\"}} 4");
+        assert!(text.lines().any(|l| l == line), "{engine}: {text}");
+        assert!(text.contains("# TYPE wasmux_calls_total counter"), "{text}");
+    }
+}
+
+const TRAPS: &str = r#"(module (func (export "boom") unreachable))"#;
