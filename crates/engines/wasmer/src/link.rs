@@ -25,15 +25,10 @@ pub fn caller_memory_imported(module: &wasmer::Module, imported: &[Extern]) -> O
 }
 
 /// The memory `memory_size` reports, by the rule of every engine: the export named `memory`,
-/// else the first exported memory in the module's export order; an imported memory that is
-/// not exported is the last resort, since the other engines cannot reach one. (Taking
-/// exported memory 0 first gave a multi-memory module's other memory than wasmtime and wasmi
-/// gave.)
-pub fn primary_memory(
-    module: &wasmer::Module,
-    instance: &Instance,
-    imported: &[Extern],
-) -> Option<Memory> {
+/// else the first exported memory in the module's export order; none when the module exports
+/// none, even if it imports one, since the other engines cannot reach it. (Taking exported
+/// memory 0 first gave a multi-memory module's other memory than wasmtime and wasmi gave.)
+pub fn primary_memory(module: &wasmer::Module, instance: &Instance) -> Option<Memory> {
     let exported: Vec<&str> = module
         .info()
         .exports
@@ -46,7 +41,6 @@ pub fn primary_memory(
         .find(|name| **name == "memory")
         .or(exported.first());
     name.and_then(|name| instance.exports.get_memory(name).ok().cloned())
-        .or_else(|| imported_memory(imported))
 }
 
 /// A start-function trap is reported as the trap itself, as on every other engine, so callers

@@ -143,7 +143,7 @@ impl Store for WasmerStore {
         env.as_mut(&mut self.store).memory = caller_memory_imported(module, &externs);
         let instance = Instance::new_by_index(&mut self.store, module, &externs)
             .map_err(|e| instantiation_error(&self.engine_name, e))?;
-        let memory = primary_memory(module, &instance, &externs);
+        let memory = primary_memory(module, &instance);
         env.as_mut(&mut self.store).memory = instance
             .exports
             .get_memory(wasmux_core::CALLER_MEMORY)
