@@ -28,7 +28,7 @@ conformance! {
 }
 
 /// The values of each type this engine can pass, for the identity tests.
-fn values_for(engine: &dyn wasmux::Engine) -> Vec<Val> {
+fn values_for(engine: &dyn wasmux::adapter::Engine) -> Vec<Val> {
     let mut values = vec![
         Val::I32(-1),
         Val::I64(i64::MIN),

@@ -1,7 +1,8 @@
 //! Instances of one store importing each other's exports, and externs the host creates.
 
 use crate::support::*;
-use wasmux::{Error, GlobalType, Import, MemoryType, TableType, Trap, Val, ValType};
+use wasmux::adapter::Import;
+use wasmux::{Error, GlobalType, MemoryType, TableType, Trap, Val, ValType};
 
 conformance! {
     fn functions_and_immutable_globals_link_on_every_engine(engine) {

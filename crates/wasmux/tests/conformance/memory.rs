@@ -9,7 +9,10 @@ const GROW: &str = r#"(module
   (func (export "size") (result i32) (memory.size))
   (func (export "poke") (param i32) (i32.store8 (local.get 0) (i32.const 9))))"#;
 
-fn grow(engine: &dyn wasmux::Engine, limits: &str) -> (Box<dyn wasmux::Store>, wasmux::InstanceId) {
+fn grow(
+    engine: &dyn wasmux::adapter::Engine,
+    limits: &str,
+) -> (Box<dyn wasmux::adapter::Store>, wasmux::adapter::InstanceId) {
     instance(engine, &GROW.replace("MEMORY", limits), &[])
 }
 

@@ -2,7 +2,8 @@
 //! `StoreConfig::max_stack_bytes` bounds the depth.
 
 use crate::support::*;
-use wasmux::{StoreConfig, Trap, Val};
+use wasmux::adapter::StoreConfig;
+use wasmux::{Trap, Val};
 
 const RECURSE: &str = r#"
 (module

@@ -2,10 +2,10 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use wasmux::{
-    CompiledModule, Engine, Error, ExternHandle, HostFunc, Import, ImportValue, InstanceId, Store,
-    StoreConfig, Val,
+use wasmux::adapter::{
+    CompiledModule, Engine, ExternHandle, Import, ImportValue, InstanceId, Store, StoreConfig,
 };
+use wasmux::{Error, HostFunc, Val};
 
 /// Every variant of a build with all features, in `wasmux::engine_names()` order.
 pub const VARIANTS: &[&str] = &[
@@ -28,7 +28,7 @@ macro_rules! conformance {
             #[allow(unused_imports)]
             use super::*;
 
-            fn case($engine: &dyn wasmux::Engine) $body
+            fn case($engine: &dyn wasmux::adapter::Engine) $body
 
             #[test]
             fn wasmtime() {
