@@ -133,6 +133,13 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Vec<u8>, InstrumentErro
     validator
         .validate_all(wasm)
         .map_err(InstrumentError::from_parser)?;
+    instrument_validated(wasm, opts)
+}
+
+/// [`instrument`] for a module its caller has already validated, as the wasmux facade does
+/// when it loads one: validating is the costliest pass, and once is enough. The bytes must be
+/// valid; that is not checked again here.
+pub fn instrument_validated(wasm: &[u8], opts: &Options) -> Result<Vec<u8>, InstrumentError> {
     if !opts.changes_anything() {
         return Ok(wasm.to_vec());
     }

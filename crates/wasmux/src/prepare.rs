@@ -34,12 +34,14 @@ pub(crate) fn prepare_with(
     wasm: &[u8],
     opts: &Options,
 ) -> Result<Compilation, Error> {
-    // `wasm` is already validated (`Module` or `prepare`); rewriting validates on its own.
+    // `wasm` is already validated (by `Module`, `compile` or the spec runner), so rewriting
+    // does not validate it again.
     crate::host_limits::check(name, wasm)?;
     let bytes = if *opts == Options::default() {
         wasm.to_vec()
     } else {
-        wasmux_instrument::instrument(wasm, opts).map_err(|e| instrument_error(engine, name, e))?
+        wasmux_instrument::instrument_validated(wasm, opts)
+            .map_err(|e| instrument_error(engine, name, e))?
     };
     let compiled = engine
         .compile(&bytes)
