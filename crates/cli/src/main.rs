@@ -13,7 +13,7 @@ use std::process::ExitCode;
     name = "wasmux",
     version,
     about = "Run, sandbox, meter and compare WebAssembly on wasmtime, wasmer, wasm3 and wasmi",
-    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux engines --json"
+    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +28,7 @@ enum Command {
     Engines(commands::engines::EnginesArgs),
     Diff(commands::diff::DiffArgs),
     Wast(commands::wast::WastArgs),
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Engines(args) => commands::engines::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Wast(args) => commands::wast::run(args),
+        Command::Bench(args) => commands::bench::run(args),
     };
     match outcome {
         Ok(code) => code,

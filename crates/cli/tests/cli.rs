@@ -58,9 +58,17 @@ fn stats_are_one_json_line_on_stderr() {
     let stats: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(stats["engine"], "wasmi");
     assert!(stats["fuel_consumed"].as_u64().unwrap() > 100);
-    for key in ["wall_us", "peak_memory_bytes", "host_calls"] {
+    for key in [
+        "wall_us",
+        "peak_memory_bytes",
+        "host_calls",
+        "compile_us",
+        "instantiate_us",
+    ] {
         assert!(stats[key].is_u64(), "{key} missing in {line}");
     }
+    // wasmi keeps no compiled code to cache.
+    assert_eq!(stats["cache"], "off", "{line}");
 }
 
 #[test]
@@ -285,3 +293,6 @@ fn a_large_module_shows_what_is_compiled_where_on_a_terminal_only() {
 
 #[path = "cli/malformed.rs"]
 mod malformed;
+
+#[path = "cli/bench.rs"]
+mod bench;

@@ -1,3 +1,4 @@
+pub mod bench;
 pub mod diff;
 pub mod engines;
 pub mod limits;

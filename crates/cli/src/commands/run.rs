@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasmux::{Error, ExportKind, Instance, Module, Runtime, UnknownImports};
+use wasmux::{CacheOutcome, Error, ExportKind, Instance, Module, Runtime, UnknownImports};
 
 /// Run a module: its `_start` (a command, with WASI), or one exported function with --invoke.
 #[derive(Args)]
@@ -107,7 +107,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         instance.call_with_strings(&func, params)
     };
     if args.stats {
-        eprintln!("{}", serde_json::to_string(&instance.last_call_stats())?);
+        eprintln!("{}", stats(&mut instance, &runtime)?);
     }
     // Some engines compile functions on their first call, so an error that is not the
     // guest's own doing can surface here: it names the module like one at instantiation.
@@ -120,6 +120,23 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         println!("{value}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The call's figures and what it took to get there: `--stats`'s one JSON line.
+fn stats(instance: &mut Instance, runtime: &Runtime) -> Result<String> {
+    let mut line = serde_json::to_value(instance.last_call_stats())?;
+    let metrics = runtime.metrics();
+    let cache = if metrics.cache_hits > 0 {
+        CacheOutcome::Hit
+    } else if metrics.cache_misses > 0 {
+        CacheOutcome::Miss
+    } else {
+        CacheOutcome::Off
+    };
+    line["compile_us"] = metrics.compile_us.into();
+    line["cache"] = serde_json::to_value(cache)?;
+    line["instantiate_us"] = metrics.instantiate_us.into();
+    Ok(line.to_string())
 }
 
 /// The export a reactor runs once before anything else.
