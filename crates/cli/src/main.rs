@@ -28,6 +28,7 @@ enum Command {
     Engines(commands::engines::EnginesArgs),
     Diff(commands::diff::DiffArgs),
     Wast(commands::wast::WastArgs),
+    Cache(commands::cache::CacheArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Engines(args) => commands::engines::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Wast(args) => commands::wast::run(args),
+        Command::Cache(args) => commands::cache::run(args),
     };
     match outcome {
         Ok(code) => code,

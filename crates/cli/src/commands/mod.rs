@@ -1,3 +1,4 @@
+pub mod cache;
 pub mod diff;
 pub mod engines;
 pub mod limits;
