@@ -82,3 +82,9 @@ pub fn temp_cache() -> (tempfile::TempDir, CompileCache) {
     let cache = CompileCache::open(dir.path().join("cache"));
     (dir, cache)
 }
+
+/// Errors travel in every `Result` of the cache; they stay a few words.
+#[test]
+fn cache_errors_stay_small() {
+    assert!(std::mem::size_of::<wasmux::CacheError>() <= 64);
+}

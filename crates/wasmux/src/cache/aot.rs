@@ -51,8 +51,8 @@ pub fn read_aot(path: &Path, engine: &dyn Engine) -> Result<AotArtifact, CacheEr
     let (key, entry) = format::read(&bytes).map_err(rejected)?;
     if key.engine != expected {
         return Err(rejected(Rejection::Foreign {
-            found: key.engine,
-            expected,
+            found: Box::new(key.engine),
+            expected: Box::new(expected),
         }));
     }
     Ok(AotArtifact { key, entry })

@@ -28,9 +28,10 @@ pub enum Rejection {
         "compiled for {found}{}; this is {expected}",
         settings(found, expected)
     )]
+    /// Boxed: the keys would make every `Result` carrying a rejection several times larger.
     Foreign {
-        found: ArtifactKey,
-        expected: ArtifactKey,
+        found: Box<ArtifactKey>,
+        expected: Box<ArtifactKey>,
     },
     /// Intact and for this engine, but for other module bytes or other rewriting: a file
     /// renamed by hand, or a digest collision of the file name.

@@ -191,8 +191,8 @@ pub(crate) fn check(bytes: &[u8], key: &CacheKey) -> Result<Entry, Rejection> {
     let (found, entry) = format::read(bytes)?;
     if found.engine != key.engine {
         return Err(Rejection::Foreign {
-            found: found.engine,
-            expected: key.engine.clone(),
+            found: Box::new(found.engine),
+            expected: Box::new(key.engine.clone()),
         });
     }
     if found.module_sha256 != key.module_sha256 {

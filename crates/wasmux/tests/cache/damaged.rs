@@ -96,8 +96,8 @@ fn an_entry_of_another_engine_variant_renamed_into_place_is_a_miss() {
     assert_eq!(
         reason,
         Rejection::Foreign {
-            found: winch_key.engine.clone(),
-            expected: key.engine.clone()
+            found: Box::new(winch_key.engine.clone()),
+            expected: Box::new(key.engine.clone())
         }
     );
     let message = reason.to_string();
