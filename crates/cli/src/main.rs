@@ -29,6 +29,7 @@ enum Command {
     Diff(commands::diff::DiffArgs),
     Wast(commands::wast::WastArgs),
     Bench(commands::bench::BenchArgs),
+    Cache(commands::cache::CacheArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(args),
         Command::Wast(args) => commands::wast::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Cache(args) => commands::cache::run(args),
     };
     match outcome {
         Ok(code) => code,

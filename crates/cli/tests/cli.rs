@@ -291,6 +291,8 @@ fn a_large_module_shows_what_is_compiled_where_on_a_terminal_only() {
     assert_eq!((stdout(&out).as_str(), stderr(&out).as_str()), ("0\n", ""));
 }
 
+#[path = "cli/cache.rs"]
+mod cache;
 #[path = "cli/malformed.rs"]
 mod malformed;
 

@@ -1,5 +1,6 @@
 //! The traits every engine adapter implements.
 
+use crate::artifact::{Artifact, ArtifactKey};
 use crate::error::Error;
 use crate::host::HostFunc;
 use crate::types::{ExportType, FuncType, GlobalType, MemoryType, TableType, Val};
@@ -54,6 +55,42 @@ pub trait Engine: Send + Sync {
     /// Compiles (or, for interpreters, prepares) an already validated module.
     fn compile(&self, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, Error>;
     fn new_store(&self, config: &StoreConfig) -> Result<Box<dyn Store>, Error>;
+
+    /// What compiled code of this engine depends on; `None` if it cannot write compiled code
+    /// to bytes (interpreters, which compile nothing worth keeping).
+    fn artifact_key(&self) -> Option<ArtifactKey> {
+        None
+    }
+
+    /// `module` (compiled by this engine) as bytes [`Engine::deserialize`] can load into an
+    /// engine with the same [`Engine::artifact_key`]; `None` if this engine cannot serialize.
+    fn serialize(&self, module: &dyn CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        let _ = module;
+        Ok(None)
+    }
+
+    /// Loads bytes [`Engine::serialize`] or [`Engine::precompile_for`] wrote. Engines load
+    /// compiled code as it is, without checking it is harmless: the caller must know the bytes
+    /// are unmodified output of an engine with an equal [`Engine::artifact_key`] (the cache and
+    /// the AOT file format check a sha256 checksum and the key before calling this).
+    fn deserialize(&self, artifact: &[u8]) -> Result<Arc<dyn CompiledModule>, Error> {
+        let _ = artifact;
+        Err(cannot_serialize(self.info()))
+    }
+
+    /// Compiles `wasm` for another machine, given by its target triple
+    /// (`aarch64-unknown-linux-gnu`): the code, and the key of the engine that can load it.
+    fn precompile_for(&self, wasm: &[u8], target: &str) -> Result<Artifact, Error> {
+        let _ = (wasm, target);
+        Err(cannot_serialize(self.info()))
+    }
+}
+
+fn cannot_serialize(engine: &EngineInfo) -> Error {
+    Error::Unsupported {
+        engine: engine.name.clone(),
+        what: "compiled artifacts (it does not write compiled code to bytes)".to_string(),
+    }
 }
 
 /// A module compiled by one engine; only stores of that engine accept it.

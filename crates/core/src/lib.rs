@@ -3,12 +3,14 @@
 //! Nothing here depends on an engine: adapters in `crates/engines/*` translate between these
 //! types and their engine's own, and everything above the adapters speaks only these types.
 
+pub mod artifact;
 pub mod engine;
 pub mod error;
 pub mod host;
 pub mod limits;
 pub mod types;
 
+pub use artifact::{stable_digest, Artifact, ArtifactKey, StableHasher};
 pub use engine::{
     CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import, ImportValue, InstanceId,
     Store, StoreConfig,

@@ -9,6 +9,7 @@
 //! # Ok::<(), wasmux::Error>(())
 //! ```
 
+mod cache;
 pub mod engines;
 mod host_limits;
 mod imports;
@@ -22,6 +23,10 @@ mod prepared;
 mod runtime;
 pub mod wast;
 
+pub use cache::{
+    default_dir as default_cache_dir, read_aot, write_aot, AotArtifact, CacheError, CacheKey,
+    CacheSize, CompileCache, Entry, EntryHeader, ListedEntry, Rejection,
+};
 pub use engines::{all_engines, engine, engine_names};
 pub use host_limits::MAX_TABLE_ELEMENTS;
 pub use imports::UnknownImports;

@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod cache;
 pub mod diff;
 pub mod engines;
 pub mod limits;

@@ -4,18 +4,25 @@ use crate::module::WasmerModule;
 use crate::store::WasmerStore;
 use crate::tunables::StackTunables;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasmer::sys::{EngineBuilder, Features, NativeEngineExt};
 use wasmer::{CompileError, Module};
-use wasmux_core::{CompiledModule, Engine, EngineCaps, EngineInfo, Error, Store, StoreConfig};
+use wasmux_core::{
+    Artifact, ArtifactKey, CompiledModule, Engine, EngineCaps, EngineInfo, Error, Store,
+    StoreConfig,
+};
 
-const VERSION: &str = "7.4.2";
+use crate::artifact::VERSION;
 
 pub struct WasmerEngine {
     info: EngineInfo,
     engine: wasmer::Engine,
     /// Singlepass cannot import functions with several results (see `singlepass.rs`).
     single_result_imports: bool,
+    /// The proposals it compiles, for the artifact key (wasmer does not expose them).
+    features: String,
+    /// Built on first use, from the engine's settings.
+    artifact_key: OnceLock<Option<ArtifactKey>>,
 }
 
 impl WasmerEngine {
@@ -27,7 +34,7 @@ impl WasmerEngine {
         // validation gives one clear error instead.
         features.simd(false).relaxed_simd(false);
         let engine = EngineBuilder::new(wasmer::sys::Singlepass::new())
-            .set_features(Some(features))
+            .set_features(Some(features.clone()))
             .engine();
         WasmerEngine {
             info: EngineInfo {
@@ -44,6 +51,8 @@ impl WasmerEngine {
             },
             engine: engine.into(),
             single_result_imports: true,
+            features: format!("{features:?}"),
+            artifact_key: OnceLock::new(),
         }
     }
 
@@ -67,6 +76,9 @@ impl WasmerEngine {
             },
             engine: engine.into(),
             single_result_imports: false,
+            // LLVM's default set, which the wasmer version (also in the key) decides.
+            features: "llvm defaults".into(),
+            artifact_key: OnceLock::new(),
         }
     }
 
@@ -140,6 +152,29 @@ impl Engine for WasmerEngine {
             None => self.engine.clone(),
         };
         Ok(Box::new(WasmerStore::new(self.info.name.clone(), engine)))
+    }
+
+    fn artifact_key(&self) -> Option<ArtifactKey> {
+        self.artifact_key
+            .get_or_init(|| crate::artifact::key(self.name(), &self.engine, &self.features))
+            .clone()
+    }
+
+    fn serialize(&self, module: &dyn CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        crate::artifact::serialize(self.name(), module).map(Some)
+    }
+
+    fn deserialize(&self, artifact: &[u8]) -> Result<Arc<dyn CompiledModule>, Error> {
+        crate::artifact::deserialize(self.name(), &self.engine, artifact)
+    }
+
+    fn precompile_for(&self, _wasm: &[u8], target: &str) -> Result<Artifact, Error> {
+        Err(Error::Unsupported {
+            engine: self.name().to_string(),
+            what: format!(
+                "compiling for another machine ({target}): wasmux builds wasmer for this host only; use wasmtime"
+            ),
+        })
     }
 }
 

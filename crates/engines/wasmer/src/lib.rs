@@ -4,6 +4,7 @@
 //! code) and, with the cargo feature `llvm`, `wasmer:llvm` compiles with LLVM (slow to compile,
 //! fast code). Only the compiler and the feature set differ between them.
 
+mod artifact;
 pub mod baseline;
 mod convert;
 mod engine;

@@ -5,15 +5,19 @@ use crate::store::WasmtimeStore;
 use crate::variant::Variant;
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use wasmux_core::{CompiledModule, Engine, EngineInfo, Error, Store, StoreConfig};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use wasmux_core::{
+    Artifact, ArtifactKey, CompiledModule, Engine, EngineInfo, Error, Store, StoreConfig,
+};
 
 pub(crate) struct WasmtimeEngine {
-    variant: Variant,
+    pub(crate) variant: Variant,
     info: EngineInfo,
     /// wasmtime fixes the wasm stack limit per `wasmtime::Engine`, so one is built (lazily, once)
     /// for each stack limit stores ask for; `None` is wasmtime's default limit.
     engines: Mutex<HashMap<Option<usize>, wasmtime::Engine>>,
+    /// Built on first use: it needs an engine, and most runs never ask for it.
+    artifact_key: OnceLock<Option<ArtifactKey>>,
 }
 
 impl WasmtimeEngine {
@@ -22,10 +26,11 @@ impl WasmtimeEngine {
             variant,
             info: variant.info(),
             engines: Mutex::new(HashMap::new()),
+            artifact_key: OnceLock::new(),
         }
     }
 
-    fn engine_for(&self, stack: Option<usize>) -> Result<wasmtime::Engine, Error> {
+    pub(crate) fn engine_for(&self, stack: Option<usize>) -> Result<wasmtime::Engine, Error> {
         let mut engines = self.engines.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(engine) = engines.get(&stack) {
             return Ok(engine.clone());
@@ -51,11 +56,12 @@ impl Engine for WasmtimeEngine {
         let engine = self.engine_for(None)?;
         let module = wasmtime::Module::new(&engine, wasm)
             .map_err(|e| compile_error(self.variant.name(), &e))?;
-        Ok(Arc::new(WasmtimeModule {
-            variant: self.variant,
-            wasm: wasm.into(),
-            compiled: Mutex::new(vec![(engine, module)]),
-        }))
+        Ok(Arc::new(WasmtimeModule::new(
+            self.variant,
+            Source::Wasm(wasm.into()),
+            engine,
+            module,
+        )))
     }
 
     fn new_store(&self, config: &StoreConfig) -> Result<Box<dyn Store>, Error> {
@@ -68,17 +74,62 @@ impl Engine for WasmtimeEngine {
         let engine = self.engine_for(config.max_stack_bytes)?;
         Ok(Box::new(WasmtimeStore::new(self.variant, engine)))
     }
+
+    fn artifact_key(&self) -> Option<ArtifactKey> {
+        self.artifact_key
+            .get_or_init(|| crate::artifact::native_key(self))
+            .clone()
+    }
+
+    fn serialize(&self, module: &dyn CompiledModule) -> Result<Option<Vec<u8>>, Error> {
+        crate::artifact::serialize(self, module).map(Some)
+    }
+
+    fn deserialize(&self, artifact: &[u8]) -> Result<Arc<dyn CompiledModule>, Error> {
+        crate::artifact::deserialize(self, artifact)
+    }
+
+    fn precompile_for(&self, wasm: &[u8], target: &str) -> Result<Artifact, Error> {
+        crate::artifact::precompile_for(self, wasm, target)
+    }
+}
+
+/// What a module can be built from again, for a store whose engine has another stack limit.
+pub(crate) enum Source {
+    /// Compiled from these bytes.
+    Wasm(Box<[u8]>),
+    /// Loaded from this artifact: loading it again is cheaper than compiling, and the wasm is
+    /// not at hand.
+    Artifact(Box<[u8]>),
 }
 
 pub(crate) struct WasmtimeModule {
     pub(crate) variant: Variant,
-    /// Kept so the module can be compiled again for an engine with another stack limit.
-    wasm: Box<[u8]>,
+    source: Source,
     compiled: Mutex<Vec<(wasmtime::Engine, wasmtime::Module)>>,
 }
 
 impl WasmtimeModule {
-    /// This module compiled by `engine`, compiling it on first use.
+    pub(crate) fn new(
+        variant: Variant,
+        source: Source,
+        engine: wasmtime::Engine,
+        module: wasmtime::Module,
+    ) -> Self {
+        WasmtimeModule {
+            variant,
+            source,
+            compiled: Mutex::new(vec![(engine, module)]),
+        }
+    }
+
+    /// The module as first compiled or loaded, by the engine with the default stack limit.
+    pub(crate) fn first(&self) -> wasmtime::Module {
+        let compiled = self.compiled.lock().unwrap_or_else(PoisonError::into_inner);
+        compiled[0].1.clone()
+    }
+
+    /// This module compiled by `engine`, compiling (or loading) it on first use.
     pub(crate) fn for_engine(&self, engine: &wasmtime::Engine) -> Result<wasmtime::Module, Error> {
         let mut compiled = self.compiled.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, module)) = compiled
@@ -87,8 +138,15 @@ impl WasmtimeModule {
         {
             return Ok(module.clone());
         }
-        let module = wasmtime::Module::new(engine, &self.wasm)
-            .map_err(|e| compile_error(self.variant.name(), &e))?;
+        let module = match &self.source {
+            Source::Wasm(wasm) => wasmtime::Module::new(engine, wasm)
+                .map_err(|e| compile_error(self.variant.name(), &e))?,
+            // SAFETY: these bytes were loaded into this variant's default engine already, and
+            // engines of one variant differ only in the stack limit, which wasmtime does not
+            // compile into code (it is no part of `precompile_compatibility_hash`).
+            Source::Artifact(bytes) => unsafe { wasmtime::Module::deserialize(engine, bytes) }
+                .map_err(|e| Error::engine(self.variant.name(), format!("{e:#}")))?,
+        };
         compiled.push((engine.clone(), module.clone()));
         Ok(module)
     }

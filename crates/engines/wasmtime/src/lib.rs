@@ -4,6 +4,7 @@
 //! Fuel and interruption are deliberately left off in wasmtime's `Config`: wasmux meters by
 //! rewriting modules on every engine, so counts agree across engines.
 
+mod artifact;
 pub mod baseline;
 mod convert;
 mod engine;

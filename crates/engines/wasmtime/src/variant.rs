@@ -4,8 +4,11 @@ use std::num::NonZeroUsize;
 use wasmtime::{Config, Strategy, WasmFeatures};
 use wasmux_core::{EngineCaps, EngineInfo};
 
-/// wasmtime's version, pinned in the workspace manifest.
-pub(crate) const VERSION: &str = "48.0.8";
+/// wasmtime's version as Cargo resolved it for this build (see `build.rs`).
+pub(crate) const VERSION: &str = env!("WASMUX_WASMTIME_VERSION");
+
+/// The triple this build runs on, which Cranelift and Winch compile for by default.
+pub(crate) const HOST_TARGET: &str = env!("WASMUX_WASMTIME_TARGET");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Variant {
@@ -22,6 +25,14 @@ impl Variant {
             Variant::Cranelift => "wasmtime",
             Variant::Winch => "wasmtime:winch",
             Variant::Pulley => "wasmtime:pulley",
+        }
+    }
+
+    /// The target its code is compiled for on this machine.
+    pub(crate) fn native_target(self) -> &'static str {
+        match self {
+            Variant::Pulley => pulley_target(),
+            Variant::Cranelift | Variant::Winch => HOST_TARGET,
         }
     }
 
@@ -121,7 +132,7 @@ impl Variant {
 
 /// The Pulley target matching the host's pointer width and byte order, so that host-side
 /// memory access needs no swapping.
-fn pulley_target() -> &'static str {
+pub(crate) fn pulley_target() -> &'static str {
     match (
         cfg!(target_pointer_width = "64"),
         cfg!(target_endian = "big"),
