@@ -48,7 +48,8 @@ pub use wasmux_core::{
 /// runner, conformance tests, a new adapter). Everything else goes through [`Runtime`].
 pub mod adapter {
     pub use wasmux_core::{
-        CompiledModule, Engine, ExternHandle, Import, ImportValue, InstanceId, Store, StoreConfig,
+        Artifact, ArtifactKey, CompiledModule, Engine, ExternHandle, Import, ImportValue,
+        InstanceId, Store, StoreConfig,
     };
 }
 pub use wasmux_wasi as wasi;

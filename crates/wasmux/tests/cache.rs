@@ -14,7 +14,8 @@ mod round_trip;
 mod unwritable;
 
 use std::sync::Arc;
-use wasmux::{CacheKey, CompileCache, Engine, Entry, StoreConfig, Val};
+use wasmux::adapter::{Engine, StoreConfig};
+use wasmux::{CacheKey, CompileCache, Entry, Val};
 
 const FIB: &str = include_str!("../../../examples/fib.wat");
 
@@ -64,7 +65,7 @@ pub fn fib_entry(engine: &dyn Engine) -> (CacheKey, Entry) {
 /// fib(n) run on `module` in a new store of `engine`, whose stack limit is `stack`.
 pub fn call_fib(
     engine: &dyn Engine,
-    module: &dyn wasmux::CompiledModule,
+    module: &dyn wasmux::adapter::CompiledModule,
     stack: Option<usize>,
     n: i32,
 ) -> Vec<Val> {

@@ -24,7 +24,8 @@ fn filled() -> (tempfile::TempDir, CompileCache, CacheKey) {
         "/../../examples/fib.wat"
     ))
     .unwrap()
-    .bytes;
+    .bytes()
+    .to_vec();
     let artifact = engine
         .serialize(engine.compile(&wasm).unwrap().as_ref())
         .unwrap()
