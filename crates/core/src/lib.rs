@@ -10,8 +10,8 @@ pub mod limits;
 pub mod types;
 
 pub use engine::{
-    CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import, ImportValue, InstanceId,
-    Store, StoreConfig,
+    check_import_count, CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import,
+    ImportValue, InstanceId, Store, StoreConfig,
 };
 pub use error::{Error, ErrorKind, Trap};
 pub use host::{Caller, HostError, HostFunc, HostFuncImpl, Interrupt, CALLER_MEMORY};
