@@ -154,3 +154,37 @@ impl fmt::Debug for HostFunc {
         write!(f, "HostFunc{}", self.ty)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoMemory;
+
+    impl Caller for NoMemory {
+        fn memory(&mut self) -> Option<&mut [u8]> {
+            None
+        }
+    }
+
+    /// A panic payload whose destructor panics too.
+    struct Bomb;
+
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("payload destructor");
+        }
+    }
+
+    #[test]
+    fn a_payload_that_panics_when_dropped_does_not_unwind() {
+        let f = HostFunc::new(FuncType::default(), |_, _, _| std::panic::panic_any(Bomb));
+        let outcome = f.call(&mut NoMemory, &[], &mut []);
+        assert_eq!(
+            outcome,
+            Err(HostError::Message(
+                "host function panicked: (no message)".into()
+            ))
+        );
+    }
+}
