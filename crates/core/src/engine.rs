@@ -113,6 +113,9 @@ pub enum ImportValue {
     Extern(ExternHandle),
 }
 
+/// What satisfies one import of a module, at the import's position in the list given to
+/// [`Store::instantiate`]. `module` and `name` label it for the caller's own messages and for
+/// people reading the list; stores link by position and never look them up.
 #[derive(Clone, Debug)]
 pub struct Import {
     pub module: String,
@@ -120,12 +123,29 @@ pub struct Import {
     pub value: ImportValue,
 }
 
+/// The check every [`Store::instantiate`] starts with: one import per module import.
+pub fn check_import_count(module_imports: usize, imports: &[Import]) -> Result<(), Error> {
+    if imports.len() == module_imports {
+        Ok(())
+    } else {
+        Err(Error::ImportCount {
+            expected: module_imports,
+            given: imports.len(),
+        })
+    }
+}
+
 /// A set of instances that can share functions, memories, tables and globals. Not shared
 /// between threads; cancellation reaches it through host functions the instrumentation calls.
 pub trait Store: Send {
-    /// Instantiates `module` (compiled by this store's engine). Every import of the module must
-    /// be in `imports`; the caller (the facade) has already checked that and reported what is
-    /// missing by name.
+    /// Instantiates `module` (compiled by this store's engine).
+    ///
+    /// `imports[i]` satisfies the module's i-th import, in the module's import order, one entry
+    /// per import. The caller (the facade, the spec runner) matches imports by name, and names
+    /// what is missing, before it calls; the store links by position and searches nothing.
+    /// A list of another length is [`Error::ImportCount`]; a value of the wrong kind or type
+    /// for its import is [`Error::IncompatibleImport`] naming the module's import, whether the
+    /// engine checks that itself or the adapter does for it.
     fn instantiate(
         &mut self,
         module: &dyn CompiledModule,

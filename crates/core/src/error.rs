@@ -111,6 +111,10 @@ pub enum Error {
     /// Imports nobody provides.
     #[error("unresolved import{}: {}", if .0.len() == 1 { "" } else { "s" }, .0.join(", "))]
     UnresolvedImports(Vec<String>),
+    /// A store was given another number of imports than the module has: a bug of the caller,
+    /// which must give one per import, in order (`Store::instantiate`).
+    #[error("the module has {expected} import(s); {given} given")]
+    ImportCount { expected: usize, given: usize },
     #[error("import {module}::{name}: {message}")]
     IncompatibleImport {
         module: String,
@@ -171,6 +175,7 @@ pub enum ErrorKind {
     Unsupported,
     RefusedCode,
     UnresolvedImports,
+    ImportCount,
     IncompatibleImport,
     ForeignFunc,
     UnknownExport,
@@ -228,6 +233,7 @@ impl Error {
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::RefusedCode { .. } => ErrorKind::RefusedCode,
             Error::UnresolvedImports(_) => ErrorKind::UnresolvedImports,
+            Error::ImportCount { .. } => ErrorKind::ImportCount,
             Error::IncompatibleImport { .. } => ErrorKind::IncompatibleImport,
             Error::ForeignFunc { .. } => ErrorKind::ForeignFunc,
             Error::UnknownExport { .. } => ErrorKind::UnknownExport,

@@ -2,7 +2,9 @@
 
 use crate::error::{Error, Trap};
 use crate::types::{FuncType, Val};
+use std::any::Any;
 use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 /// What a host function sees of the guest that called it.
@@ -74,11 +76,12 @@ pub type HostFuncImpl =
     dyn Fn(&mut dyn Caller, &[Val], &mut [Val]) -> Result<(), HostError> + Send + Sync;
 
 /// A host function: its type and its body. Cheap to clone; the same value can be registered in
-/// any number of stores on any engine.
+/// any number of stores on any engine. The body is private so that every call goes through
+/// [`HostFunc::call`] and its guarantees.
 #[derive(Clone)]
 pub struct HostFunc {
     pub ty: FuncType,
-    pub func: Arc<HostFuncImpl>,
+    func: Arc<HostFuncImpl>,
 }
 
 impl HostFunc {
@@ -97,13 +100,25 @@ impl HostFunc {
 
     /// Calls the function, checking that it filled its results with values of the right types
     /// (a host bug must not become a guest-visible type confusion).
+    ///
+    /// Never panics: a panic in the body becomes `HostError::Message("host function panicked:
+    /// ...")`. Engines call host functions from frames no unwind may cross (wasm frames, wasm3's
+    /// C interpreter), and a buggy host function must stop the guest, not the host, so this is
+    /// the one place where panics are caught for every engine.
     pub fn call(
         &self,
         caller: &mut dyn Caller,
         params: &[Val],
         results: &mut [Val],
     ) -> Result<(), HostError> {
-        (self.func)(caller, params, results)?;
+        match catch_unwind(AssertUnwindSafe(|| (self.func)(caller, params, results))) {
+            Ok(outcome) => outcome?,
+            Err(payload) => {
+                let message = format!("host function panicked: {}", panic_text(&*payload));
+                drop_quietly(payload);
+                return Err(HostError::Message(message));
+            }
+        }
         for (i, (v, ty)) in results.iter().zip(&self.ty.results).enumerate() {
             if v.ty() != *ty {
                 return Err(HostError::Message(format!(
@@ -116,8 +131,60 @@ impl HostFunc {
     }
 }
 
+fn panic_text(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "(no message)"
+    }
+}
+
+/// Drops a panic payload. Its destructor may itself panic, which would unwind out of
+/// [`HostFunc::call`]; such a payload is leaked instead.
+fn drop_quietly(payload: Box<dyn Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(again);
+    }
+}
+
 impl fmt::Debug for HostFunc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HostFunc{}", self.ty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoMemory;
+
+    impl Caller for NoMemory {
+        fn memory(&mut self) -> Option<&mut [u8]> {
+            None
+        }
+    }
+
+    /// A panic payload whose destructor panics too.
+    struct Bomb;
+
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("payload destructor");
+        }
+    }
+
+    #[test]
+    fn a_payload_that_panics_when_dropped_does_not_unwind() {
+        let f = HostFunc::new(FuncType::default(), |_, _, _| std::panic::panic_any(Bomb));
+        let outcome = f.call(&mut NoMemory, &[], &mut []);
+        assert_eq!(
+            outcome,
+            Err(HostError::Message(
+                "host function panicked: (no message)".into()
+            ))
+        );
     }
 }

@@ -12,8 +12,8 @@ pub mod types;
 
 pub use artifact::{stable_digest, Artifact, ArtifactKey, StableHasher};
 pub use engine::{
-    CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import, ImportValue, InstanceId,
-    Store, StoreConfig,
+    check_import_count, CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import,
+    ImportValue, InstanceId, Store, StoreConfig,
 };
 pub use error::{Error, ErrorKind, Trap};
 pub use host::{Caller, HostError, HostFunc, HostFuncImpl, Interrupt, CALLER_MEMORY};

@@ -7,7 +7,6 @@ use crate::call::{invoke, read_slot, write_slot};
 use crate::trap::host_trap;
 use std::cell::Cell;
 use std::ffi::c_void;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use wasm3::wasm3_sys as ffi;
 use wasmux_core::{Caller, HostError, HostFunc, Val, ValType};
 
@@ -120,18 +119,10 @@ unsafe fn call_host(
         runtime,
         has_memory: link.has_memory,
     };
-    // Unwinding out of this callback would cross wasm3's C frames.
-    let ran = catch_unwind(AssertUnwindSafe(|| {
-        func.call(&mut caller, args, &mut results)
-    }));
-    match ran {
-        Ok(Ok(())) => Ok(results.first().copied()),
-        Ok(Err(e)) => Err(e),
-        Err(panic) => Err(HostError::Message(format!(
-            "host function panicked: {}",
-            panic_text(&*panic)
-        ))),
-    }
+    // This runs inside wasm3's C frames, which no unwind may cross. `HostFunc::call` never
+    // panics (it turns the host function's panics into errors), so nothing here unwinds.
+    func.call(&mut caller, args, &mut results)?;
+    Ok(results.first().copied())
 }
 
 unsafe fn call_instance(
@@ -150,14 +141,6 @@ unsafe fn call_instance(
     let outcome = invoke(func, args, result);
     core.active.set(false);
     outcome.map_err(Stop::Forward)
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic payload".to_string())
 }
 
 /// The calling instance, as a host function sees it.

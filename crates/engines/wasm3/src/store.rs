@@ -16,8 +16,8 @@ use std::ptr;
 use std::sync::Arc;
 use wasm3::wasm3_sys as ffi;
 use wasmux_core::{
-    CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType, Import, ImportValue,
-    InstanceId, MemoryType, Store, StoreConfig, TableType, Trap, Val, ValType,
+    check_import_count, CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType,
+    Import, ImportValue, InstanceId, MemoryType, Store, StoreConfig, TableType, Trap, Val, ValType,
 };
 
 /// Interpreter value stack per instance when the config does not say.
@@ -115,30 +115,13 @@ impl Wasm3Store {
             .ok_or_else(|| Error::engine("wasm3", format!("no instance {} in this store", id.0)))
     }
 
-    /// Matches the module's imports with what the caller provides.
-    fn resolve(&self, info: &ModuleInfo, imports: &[Import]) -> Result<Vec<Resolved>, Error> {
-        let found: Vec<Option<&Import>> = info
-            .imports
-            .iter()
-            .map(|d| {
-                imports
-                    .iter()
-                    .find(|i| i.module == d.module && i.name == d.name)
-            })
-            .collect();
-        let missing: Vec<String> = info
-            .imports
-            .iter()
-            .zip(&found)
-            .filter(|(_, f)| f.is_none())
-            .map(|(d, _)| format!("{}::{}", d.module, d.name))
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::UnresolvedImports(missing));
-        }
+    /// What satisfies each import: `imports` is already in the module's import order. wasm3
+    /// checks nothing when it links, so the kind and type of each are checked here.
+    fn link(&self, info: &ModuleInfo, imports: &[Import]) -> Result<Vec<Resolved>, Error> {
+        check_import_count(info.imports.len(), imports)?;
         info.imports
             .iter()
-            .zip(found.into_iter().flatten())
+            .zip(imports)
             .map(|(decl, import)| {
                 let incompatible = |message: String| Error::IncompatibleImport {
                     module: decl.module.clone(),
@@ -414,7 +397,7 @@ impl Store for Wasm3Store {
             .as_any()
             .downcast_ref::<Wasm3Module>()
             .ok_or_else(|| Error::engine("wasm3", "the module was compiled by another engine"))?;
-        let resolved = self.resolve(&module.info, imports)?;
+        let resolved = self.link(&module.info, imports)?;
         // Loading evaluates initialisers and data segments in wasm3's interpreter.
         let (instance, start) = on_native_stack(|| self.load(module.info.clone(), resolved))??;
         let id = self.instances.len();

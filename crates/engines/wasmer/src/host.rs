@@ -1,7 +1,6 @@
 //! Host functions: a neutral `HostFunc` as a wasmer function, and the guest memory it sees.
 
 use crate::convert::{from_value, func_type, to_value};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use wasmer::{AsStoreMut, Function, FunctionEnv, FunctionEnvMut, Memory, RuntimeError, Value};
 use wasmux_core::{Caller, HostError, HostFunc, Val};
 
@@ -47,13 +46,7 @@ fn call_host(
         .collect();
     let memory = env.data().memory.clone();
     let mut caller = WasmerCaller { memory, store: env };
-    // A panic must not unwind through wasm frames; it becomes an error of the call instead.
-    catch_unwind(AssertUnwindSafe(|| {
-        func.call(&mut caller, &params, &mut results)
-    }))
-    .map_err(|panic| {
-        HostError::Message(format!("host function panicked: {}", panic_text(&panic)))
-    })??;
+    func.call(&mut caller, &params, &mut results)?;
     results
         .iter()
         .map(|v| {
@@ -62,16 +55,6 @@ fn call_host(
             })
         })
         .collect()
-}
-
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> &str {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        s
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s
-    } else {
-        "(no message)"
-    }
 }
 
 struct WasmerCaller<'a, 'b> {

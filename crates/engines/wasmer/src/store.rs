@@ -7,8 +7,8 @@ use crate::module::WasmerModule;
 use crate::trap::runtime_error;
 use wasmer::{Extern, ExternType, FunctionEnv, Global, Instance, Memory, Pages, Table, Value};
 use wasmux_core::{
-    CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType, Import, ImportValue,
-    InstanceId, MemoryType, Store, TableType, Val, ValType,
+    check_import_count, CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType,
+    Import, ImportValue, InstanceId, MemoryType, Store, TableType, Val, ValType,
 };
 
 /// Wasm32 memories have at most 65536 pages of 64 KiB.
@@ -62,47 +62,36 @@ impl WasmerStore {
         }
     }
 
-    /// The externs for `module`'s imports, in its import order.
-    fn resolve_imports(
+    /// The externs for `module`'s imports: `imports` is already in the module's import order,
+    /// and wasmer checks each extern's kind and type against its import itself.
+    fn link_imports(
         &mut self,
         module: &wasmer::Module,
         imports: &[Import],
         env: &FunctionEnv<HostEnv>,
     ) -> Result<Vec<Extern>, Error> {
-        let mut externs = Vec::new();
-        let mut missing = Vec::new();
-        for wanted in module.imports() {
-            let found = imports
-                .iter()
-                .find(|i| i.module == wanted.module() && i.name == wanted.name());
-            match found.map(|i| &i.value) {
-                Some(ImportValue::Func(f)) => {
-                    let Some(func) = host_function(&mut self.store, env, f.clone()) else {
-                        return Err(self.unsupported(format!(
-                            "host functions of type {} (GC references)",
-                            f.ty
-                        )));
-                    };
-                    externs.push(func.into())
-                }
-                Some(ImportValue::Extern(h)) => match self.externs.get(h.0 as usize) {
-                    Some(ext) => externs.push(ext.clone()),
-                    None => {
-                        return Err(Error::IncompatibleImport {
+        check_import_count(module.imports().len(), imports)?;
+        module
+            .imports()
+            .zip(imports)
+            .map(|(wanted, import)| match &import.value {
+                ImportValue::Func(f) => host_function(&mut self.store, env, f.clone())
+                    .map(Extern::from)
+                    .ok_or_else(|| Error::Unsupported {
+                        engine: self.engine_name.clone(),
+                        what: format!("host functions of type {} (GC references)", f.ty),
+                    }),
+                ImportValue::Extern(h) => {
+                    self.externs.get(h.0 as usize).cloned().ok_or_else(|| {
+                        Error::IncompatibleImport {
                             module: wanted.module().into(),
                             name: wanted.name().into(),
                             message: format!("no extern with handle {} in this store", h.0),
-                        })
-                    }
-                },
-                None => missing.push(format!("{}::{}", wanted.module(), wanted.name())),
-            }
-        }
-        if missing.is_empty() {
-            Ok(externs)
-        } else {
-            Err(Error::UnresolvedImports(missing))
-        }
+                        }
+                    })
+                }
+            })
+            .collect()
     }
 
     fn call_func(&mut self, function: &wasmer::Function, args: &[Val]) -> Result<Vec<Val>, Error> {
@@ -138,7 +127,7 @@ impl Store for WasmerStore {
             }
         };
         let env = FunctionEnv::new(&mut self.store, HostEnv::default());
-        let externs = self.resolve_imports(module, imports, &env)?;
+        let externs = self.link_imports(module, imports, &env)?;
         // Host functions called from the start function already see an imported memory.
         env.as_mut(&mut self.store).memory = caller_memory_imported(module, &externs);
         let instance = Instance::new_by_index(&mut self.store, module, &externs)

@@ -2,6 +2,7 @@
 
 use crate::error::{from_compile, ENGINE};
 use crate::exports::ordered_exports;
+use crate::imports::wasmi_order;
 use crate::store::WasmiStore;
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -112,8 +113,16 @@ impl Engine for WasmiEngine {
     fn compile(&self, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, Error> {
         let engine = self.engine_for(None);
         let module = wasmi::Module::new(&engine, wasm).map_err(from_compile)?;
+        let import_order = wasmi_order(wasm)?;
+        if import_order.len() != module.imports().len() {
+            return Err(Error::engine(
+                ENGINE,
+                "the module's import section does not match wasmi's imports",
+            ));
+        }
         Ok(Arc::new(WasmiModule {
             exports: ordered_exports(&module, wasm).into(),
+            import_order: import_order.into(),
             wasm: wasm.into(),
             modules: Mutex::new(vec![module]),
         }))
@@ -131,6 +140,8 @@ impl Engine for WasmiEngine {
 pub struct WasmiModule {
     /// In declaration order, shared by every instance of the module.
     pub exports: Arc<[ExportType]>,
+    /// For wasmi's i-th import, its position in the module's import order.
+    pub import_order: Arc<[usize]>,
     wasm: Box<[u8]>,
     modules: Mutex<Vec<wasmi::Module>>,
 }

@@ -2,7 +2,6 @@
 
 use crate::convert::{from_wasmi_all, func_type, to_wasmi};
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use wasmi::{AsContextMut, Extern, Func, Memory};
 use wasmux_core::{Caller, Error, HostError, HostFunc, Val};
 
@@ -66,7 +65,14 @@ pub fn new_func(
                 .iter()
                 .map(|t| Val::default_for(*t))
                 .collect();
-            run(&host, &mut caller, &params, &mut results)?;
+            host.call(
+                &mut GuestCaller {
+                    caller: &mut caller,
+                },
+                &params,
+                &mut results,
+            )
+            .map_err(host_error)?;
             for (slot, val) in out.iter_mut().zip(&results) {
                 *slot = to_wasmi(&mut caller, val)
                     .map_err(|e| host_error(HostError::Message(e.to_string())))?;
@@ -74,31 +80,4 @@ pub fn new_func(
             Ok(())
         },
     ))
-}
-
-/// Runs the host function, turning a panic into a host error so that a buggy host function
-/// stops the guest instead of unwinding through the interpreter.
-fn run(
-    host: &HostFunc,
-    caller: &mut wasmi::Caller<'_, HostState>,
-    params: &[Val],
-    results: &mut [Val],
-) -> Result<(), wasmi::Error> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        host.call(&mut GuestCaller { caller }, params, results)
-    }));
-    match outcome {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(host_error(e)),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Err(host_error(HostError::Message(format!(
-                "host function panicked: {what}"
-            ))))
-        }
-    }
 }

@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod exports;
 mod host;
+mod imports;
 mod rollback;
 mod store;
 

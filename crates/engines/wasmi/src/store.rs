@@ -9,8 +9,8 @@ use crate::rollback::TableSnapshot;
 use std::sync::Arc;
 use wasmi::{AsContext, Extern, Instance, Memory, Module, Mutability, Ref};
 use wasmux_core::{
-    CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType, Import, ImportValue,
-    InstanceId, MemoryType, Store, TableType, Val,
+    check_import_count, CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType,
+    Import, ImportValue, InstanceId, MemoryType, Store, TableType, Val,
 };
 
 struct InstanceRec {
@@ -42,38 +42,31 @@ impl WasmiStore {
         ExternHandle(self.externs.len() as u32 - 1)
     }
 
-    /// The wasmi value for each import of `module`, in the module's import order.
-    fn resolve_imports(
+    /// The externs for `module`'s imports, in wasmi's order: `imports` is in the module's
+    /// import order, and wasmi checks each extern's kind and type against its import itself.
+    fn link_imports(
         &mut self,
         module: &Module,
+        order: &[usize],
         imports: &[Import],
     ) -> Result<Vec<Extern>, Error> {
-        let mut externs = Vec::new();
-        for wanted in module.imports() {
-            let import = imports
-                .iter()
-                .find(|i| i.module == wanted.module() && i.name == wanted.name())
-                .ok_or_else(|| {
-                    Error::UnresolvedImports(vec![format!(
-                        "{}::{}",
-                        wanted.module(),
-                        wanted.name()
-                    )])
-                })?;
-            externs.push(match &import.value {
-                ImportValue::Func(host) => Extern::Func(new_func(&mut self.store, host)?),
+        check_import_count(order.len(), imports)?;
+        module
+            .imports()
+            .zip(order)
+            .map(|(wanted, &at)| match &imports[at].value {
+                ImportValue::Func(host) => Ok(Extern::Func(new_func(&mut self.store, host)?)),
                 ImportValue::Extern(handle) => {
-                    *self.externs.get(handle.0 as usize).ok_or_else(|| {
+                    self.externs.get(handle.0 as usize).copied().ok_or_else(|| {
                         Error::IncompatibleImport {
-                            module: import.module.clone(),
-                            name: import.name.clone(),
+                            module: wanted.module().to_string(),
+                            name: wanted.name().to_string(),
                             message: format!("no extern with handle {} in this store", handle.0),
                         }
-                    })?
+                    })
                 }
-            });
-        }
-        Ok(externs)
+            })
+            .collect()
     }
 
     /// The memory the instance exports as `memory`, or else the first memory it exports.
@@ -112,7 +105,7 @@ impl Store for WasmiStore {
             .downcast_ref::<WasmiModule>()
             .ok_or_else(|| Error::engine(ENGINE, "the module was compiled by another engine"))?;
         let module = compiled.for_engine(self.store.engine())?;
-        let externs = self.resolve_imports(&module, imports)?;
+        let externs = self.link_imports(&module, &compiled.import_order, imports)?;
         let before = TableSnapshot::take(&self.store, &externs);
         let instance = match Instance::new(&mut self.store, &module, &externs) {
             Ok(instance) => instance,

@@ -1,7 +1,6 @@
 //! Host functions: a wasmux `HostFunc` wrapped as a wasmtime function.
 
 use crate::convert::{func_type_to_wt, val_from_wt, val_to_wt};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use wasmtime::{Extern, Func, Memory};
 use wasmux_core::{Caller, HostError, HostFunc, Val};
 
@@ -28,20 +27,8 @@ fn call_host(
     let mut outs: Vec<Val> = f.ty.results.iter().map(|&t| Val::default_for(t)).collect();
     let memory = caller_memory(caller);
     let mut view = CallerView { caller, memory };
-    // A panicking host function must not unwind through wasm frames or take the host down;
-    // it becomes a host error like any other.
-    match catch_unwind(AssertUnwindSafe(|| f.call(&mut view, &args, &mut outs))) {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(wasmtime::Error::new(e)),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown cause".to_string());
-            return Err(host_error(format!("host function panicked: {what}")));
-        }
-    }
+    f.call(&mut view, &args, &mut outs)
+        .map_err(wasmtime::Error::new)?;
     for (slot, v) in results.iter_mut().zip(&outs) {
         *slot = val_to_wt(&mut *caller, v).map_err(host_error)?;
     }

@@ -9,8 +9,8 @@ use crate::variant::Variant;
 use std::collections::HashMap;
 use wasmtime::{AsContextMut, Extern, ExternType, Mutability, Ref, RootScope};
 use wasmux_core::{
-    CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType, Import, ImportValue,
-    InstanceId, MemoryType, Store, TableType, Val,
+    check_import_count, CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType,
+    Import, ImportValue, InstanceId, MemoryType, Store, TableType, Val,
 };
 
 struct Instance {
@@ -74,39 +74,30 @@ impl WasmtimeStore {
         }
     }
 
-    fn resolve_imports(
+    /// The externs for `module`'s imports: `imports` is already in the module's import order,
+    /// and wasmtime checks each extern's kind and type against its import itself.
+    fn link_imports(
         &mut self,
         module: &wasmtime::Module,
         imports: &[Import],
     ) -> Result<Vec<Extern>, Error> {
-        let mut resolved = Vec::new();
-        let mut missing = Vec::new();
-        for wanted in module.imports() {
-            let found = imports
-                .iter()
-                .find(|i| i.module == wanted.module() && i.name == wanted.name());
-            match found.map(|i| &i.value) {
-                None => missing.push(format!("{}::{}", wanted.module(), wanted.name())),
-                Some(ImportValue::Func(f)) => {
-                    resolved.push(Extern::Func(host_func(&mut self.store, f)))
-                }
-                Some(ImportValue::Extern(h)) => match self.externs.get(h.0 as usize) {
-                    Some(e) => resolved.push(e.clone()),
-                    None => {
-                        return Err(Error::IncompatibleImport {
+        check_import_count(module.imports().len(), imports)?;
+        module
+            .imports()
+            .zip(imports)
+            .map(|(wanted, import)| match &import.value {
+                ImportValue::Func(f) => Ok(Extern::Func(host_func(&mut self.store, f))),
+                ImportValue::Extern(h) => {
+                    self.externs.get(h.0 as usize).cloned().ok_or_else(|| {
+                        Error::IncompatibleImport {
                             module: wanted.module().to_string(),
                             name: wanted.name().to_string(),
                             message: format!("extern handle {} is not in this store", h.0),
-                        })
-                    }
-                },
-            }
-        }
-        if missing.is_empty() {
-            Ok(resolved)
-        } else {
-            Err(Error::UnresolvedImports(missing))
-        }
+                        }
+                    })
+                }
+            })
+            .collect()
     }
 
     fn call_func(&mut self, f: wasmtime::Func, args: &[Val]) -> Result<Vec<Val>, Error> {
@@ -172,7 +163,7 @@ impl Store for WasmtimeStore {
             })?;
         let module = module.for_engine(self.store.engine())?;
         let memory_export = memory_export(&module);
-        let externs = self.resolve_imports(&module, imports)?;
+        let externs = self.link_imports(&module, imports)?;
         let instance = match wasmtime::Instance::new(&mut self.store, &module, &externs) {
             Ok(i) => i,
             Err(e) => {

@@ -295,6 +295,43 @@ conformance! {
 }
 
 conformance! {
+    /// `HostFunc::call` catches every panic, whatever its payload and wherever the guest calls
+    /// from: a call, or the start function during instantiation.
+    fn a_panic_with_any_payload_stops_only_the_guest(engine) {
+        let odd = HostFunc::new(FuncType::new([ValType::I32], []), |_, params, _| match params[0] {
+            Val::I32(0) => std::panic::panic_any(42_u32),
+            Val::I32(1) => panic!("formatted {}", "message"),
+            _ => Ok(()),
+        });
+        let (mut s, id) = instance(engine, FAILING, &[func("env", "fail", odd.clone())]);
+        let s = s.as_mut();
+        for (arg, text) in [(0, "(no message)"), (1, "formatted message")] {
+            match call_err(s, id, "run", &[Val::I32(arg)]) {
+                Error::Trap { trap: Trap::HostError, detail: Some(d) } => {
+                    assert_eq!(d, format!("host function panicked: {text}"))
+                }
+                other => panic!("expected a host error, got {other}"),
+            }
+            assert_eq!(s.global_get(id, "after"), Some(Val::I32(0)));
+        }
+        call(s, id, "run", &[Val::I32(2)]);
+        assert_eq!(s.global_get(id, "after"), Some(Val::I32(1)));
+
+        let start = r#"(module
+          (import "env" "fail" (func $f (param i32)))
+          (func $start (call $f (i32.const 1)))
+          (start $start))"#;
+        match try_instantiate(engine, s, start, &[func("env", "fail", odd)]) {
+            Err(Error::Trap { trap: Trap::HostError, detail: Some(d) }) => {
+                assert_eq!(d, "host function panicked: formatted message")
+            }
+            other => panic!("expected a host error, got {other:?}"),
+        }
+        assert_eq!(call(s, id, "ok", &[]), [Val::I32(5)]);
+    }
+}
+
+conformance! {
     fn host_result_of_the_wrong_type_is_a_host_error(engine) {
         let liar = HostFunc::new(FuncType::new([], [ValType::I32]), |_, _, results| {
             results[0] = Val::I64(1);
@@ -328,32 +365,111 @@ conformance! {
     }
 }
 
+const TWO_IMPORTS: &str = r#"(module
+  (import "env" "a" (func $a (result i32)))
+  (import "env" "b" (func $b (param i32)))
+  (func (export "a") (result i32) (call $a))
+  (func (export "b") (call $b (i32.const 1))))"#;
+
+fn constant(n: i32) -> HostFunc {
+    HostFunc::new(FuncType::new([], [ValType::I32]), move |_, _, results| {
+        results[0] = Val::I32(n);
+        Ok(())
+    })
+}
+
+fn sink() -> HostFunc {
+    HostFunc::new(FuncType::new([ValType::I32], []), |_, _, _| Ok(()))
+}
+
 conformance! {
-    fn missing_and_mismatched_imports(engine) {
-        let wat = r#"(module
-          (import "env" "a" (func))
-          (import "env" "b" (func (param i32)))
-          (import "env" "g" (global i32))
-          (func (export "f")))"#;
+    /// Stores take one import per module import, in order; what is missing is the caller's to
+    /// name (the facade does, crates/wasmux/tests/bad_input.rs).
+    fn an_import_list_of_the_wrong_length(engine) {
         let mut s = store(engine);
-        match try_instantiate(engine, s.as_mut(), wat, &[]) {
-            // wasmi's adapter names the first missing import only: stores need not name them
-            // all, since the facade checks imports first and names every missing one
-            // (crates/wasmux/tests/bad_input.rs).
-            Err(Error::UnresolvedImports(names)) if name(engine) == "wasmi" => {
-                assert_eq!(names, ["env::a"])
+        let one = [func("env", "a", constant(1))];
+        let three = [func("env", "a", constant(1)), func("env", "b", sink()), func("env", "c", sink())];
+        for (given, list) in [(0, &[][..]), (1, &one[..]), (3, &three[..])] {
+            match try_instantiate(engine, s.as_mut(), TWO_IMPORTS, list) {
+                Err(Error::ImportCount { expected: 2, given: g }) => assert_eq!(g, given),
+                other => panic!("{given} imports: expected ImportCount, got {other:?}"),
             }
-            Err(Error::UnresolvedImports(names)) => assert_eq!(names, ["env::a", "env::b", "env::g"]),
-            other => panic!("expected UnresolvedImports, got {other:?}"),
         }
-        let wat = r#"(module (import "env" "f" (func (param i32))) (func (export "run")))"#;
-        let wrong = HostFunc::new(FuncType::new([ValType::I64], []), |_, _, _| Ok(()));
-        match try_instantiate(engine, s.as_mut(), wat, &[func("env", "f", wrong)]) {
+        // The refusals left the store as it was.
+        let id = instantiate(engine, s.as_mut(), TWO_IMPORTS, &three[..2]);
+        assert_eq!(call(s.as_mut(), id, "a", &[]), [Val::I32(1)]);
+    }
+}
+
+conformance! {
+    /// The list's labels are the caller's; each entry satisfies the import at its position.
+    fn imports_link_by_position(engine) {
+        let wat = r#"(module
+          (import "env" "f" (func $first (result i32)))
+          (import "env" "f" (func $second (result i32)))
+          (func (export "run") (result i32)
+            (i32.add (i32.mul (call $first) (i32.const 10)) (call $second))))"#;
+        let imports = [func("env", "f", constant(4)), func("env", "f", constant(2))];
+        let (mut s, id) = instance(engine, wat, &imports);
+        assert_eq!(call(s.as_mut(), id, "run", &[]), [Val::I32(42)]);
+        let swapped = [func("env", "f", constant(2)), func("env", "f", constant(4))];
+        let (mut s, id) = instance(engine, wat, &swapped);
+        assert_eq!(call(s.as_mut(), id, "run", &[]), [Val::I32(24)]);
+
+        // Kinds interleaved: some engines take imports grouped by kind, which is the adapter's
+        // to translate.
+        let s = s.as_mut();
+        let lib = r#"(module (global (export "x") i32 (i32.const 3))
+          (global (export "y") i32 (i32.const 5)))"#;
+        let lib = instantiate(engine, s, lib, &[]);
+        let wat = r#"(module
+          (import "lib" "x" (global $x i32))
+          (import "env" "f" (func $f (result i32)))
+          (import "lib" "y" (global $y i32))
+          (func (export "run") (result i32)
+            (i32.add (i32.mul (global.get $x) (call $f)) (global.get $y))))"#;
+        let imports = [
+            ext("lib", "x", s.export(lib, "x").unwrap()),
+            func("env", "f", constant(100)),
+            ext("lib", "y", s.export(lib, "y").unwrap()),
+        ];
+        let id = instantiate(engine, s, wat, &imports);
+        assert_eq!(call(s, id, "run", &[]), [Val::I32(305)]);
+    }
+}
+
+conformance! {
+    fn a_host_function_of_the_wrong_type_at_its_position(engine) {
+        let mut s = store(engine);
+        let wrong_type = HostFunc::new(FuncType::new([ValType::I64], []), |_, _, _| Ok(()));
+        let imports = [func("env", "a", constant(1)), func("env", "b", wrong_type)];
+        match try_instantiate(engine, s.as_mut(), TWO_IMPORTS, &imports) {
             Err(Error::IncompatibleImport { module, name, .. }) => {
-                assert_eq!((module.as_str(), name.as_str()), ("env", "f"))
+                assert_eq!((module.as_str(), name.as_str()), ("env", "b"))
             }
             other => panic!("expected IncompatibleImport, got {other:?}"),
         }
+        // The entries in the wrong order: each is a function of the other's type.
+        let swapped = [func("env", "a", sink()), func("env", "b", constant(1))];
+        match try_instantiate(engine, s.as_mut(), TWO_IMPORTS, &swapped) {
+            Err(Error::IncompatibleImport { module, name, .. }) => {
+                assert_eq!(module, "env");
+                assert!(name == "a" || name == "b", "{name}");
+            }
+            other => panic!("expected IncompatibleImport, got {other:?}"),
+        }
+        // A function where the module imports a global.
+        let global = r#"(module (import "env" "g" (global i32)))"#;
+        match try_instantiate(engine, s.as_mut(), global, &[func("env", "g", sink())]) {
+            Err(Error::IncompatibleImport { module, name, .. }) => {
+                assert_eq!((module.as_str(), name.as_str()), ("env", "g"))
+            }
+            other => panic!("expected IncompatibleImport, got {other:?}"),
+        }
+        let ok = [func("env", "a", constant(7)), func("env", "b", sink())];
+        let id = instantiate(engine, s.as_mut(), TWO_IMPORTS, &ok);
+        assert_eq!(call(s.as_mut(), id, "a", &[]), [Val::I32(7)]);
+        call(s.as_mut(), id, "b", &[]);
     }
 }
 
@@ -369,7 +485,8 @@ conformance! {
           (import "env" "tick" (func $a))
           (import "env" "tick" (func $b))
           (func (export "run") (call $a) (call $b)))"#;
-        let (mut s, id) = instance(engine, wat, &[func("env", "tick", tick)]);
+        let imports = [func("env", "tick", tick.clone()), func("env", "tick", tick)];
+        let (mut s, id) = instance(engine, wat, &imports);
         call(s.as_mut(), id, "run", &[]);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
