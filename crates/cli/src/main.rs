@@ -30,6 +30,7 @@ enum Command {
     Wast(commands::wast::WastArgs),
     Bench(commands::bench::BenchArgs),
     Cache(commands::cache::CacheArgs),
+    Compile(commands::compile::CompileArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Wast(args) => commands::wast::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Cache(args) => commands::cache::run(args),
+        Command::Compile(args) => commands::compile::run(args),
     };
     match outcome {
         Ok(code) => code,

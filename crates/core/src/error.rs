@@ -161,6 +161,10 @@ pub enum Error {
     /// not be made: a WASI context whose directory is gone, for example.
     #[error("cannot set up the host functions of a new instance: {0}")]
     InstanceSetup(Box<dyn std::error::Error + Send + Sync>),
+    /// An ahead-of-time compiled file that cannot be run here: damaged, or compiled for
+    /// another engine, version, target or set of limits (the message names both sides).
+    #[error("{file}: {message}")]
+    Artifact { file: String, message: String },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -188,6 +192,7 @@ pub enum ErrorKind {
     UnknownEngine,
     Engine,
     InstanceSetup,
+    Artifact,
     Io,
 }
 
@@ -246,6 +251,7 @@ impl Error {
             Error::UnknownEngine { .. } => ErrorKind::UnknownEngine,
             Error::Engine { .. } => ErrorKind::Engine,
             Error::InstanceSetup(_) => ErrorKind::InstanceSetup,
+            Error::Artifact { .. } => ErrorKind::Artifact,
             Error::Io(_) => ErrorKind::Io,
         }
     }

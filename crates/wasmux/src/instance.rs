@@ -96,10 +96,10 @@ impl Instance {
             host_calls: &host_calls,
             interrupt: &interrupt,
         };
-        let imports = links.resolve(&prepared.imports, &prepared.links)?;
+        let imports = links.resolve(&prepared.code.imports, &prepared.links)?;
         let mut store = shared.engine.new_store(&shared.store)?;
         interrupt.call_boundary(shared.limits.timeout.map(|t| Instant::now() + t));
-        let id = store.instantiate(prepared.compiled.as_ref(), &imports);
+        let id = store.instantiate(prepared.code.compiled.as_ref(), &imports);
         interrupt.call_boundary(None);
         let id = id?;
         let funcs = func_exports(store.as_mut(), id);
@@ -114,7 +114,7 @@ impl Instance {
             id,
             engine: shared.engine.info().name.clone(),
             timeout: shared.limits.timeout,
-            metered: prepared.metered,
+            metered: prepared.code.metered,
             interrupt,
             host_calls,
             serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
@@ -122,7 +122,7 @@ impl Instance {
             by_name,
             last: LastCall::default(),
         };
-        if let Some(fuel) = shared.limits.fuel.filter(|_| prepared.metered) {
+        if let Some(fuel) = shared.limits.fuel.filter(|_| prepared.code.metered) {
             instance.set_fuel(fuel)?;
         }
         // Metering moves the start function out of the start section, so that it runs after

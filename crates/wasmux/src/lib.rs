@@ -10,6 +10,7 @@
 //! ```
 
 mod cache;
+mod cached;
 pub mod engines;
 mod host_limits;
 mod imports;
@@ -24,8 +25,8 @@ mod runtime;
 pub mod wast;
 
 pub use cache::{
-    default_dir as default_cache_dir, read_aot, write_aot, AotArtifact, CacheError, CacheKey,
-    CacheSize, CompileCache, Entry, EntryHeader, ListedEntry, Rejection,
+    default_dir as default_cache_dir, is_aot, read_aot, write_aot, AotArtifact, CacheError,
+    CacheKey, CacheSize, CompileCache, Entry, EntryHeader, ListedEntry, Rejection,
 };
 pub use engines::{all_engines, engine, engine_names};
 pub use host_limits::MAX_TABLE_ELEMENTS;

@@ -34,15 +34,7 @@ pub(crate) fn prepare_with(
     wasm: &[u8],
     opts: &Options,
 ) -> Result<Compilation, Error> {
-    // `wasm` is already validated (by `Module`, `compile` or the spec runner), so rewriting
-    // does not validate it again.
-    crate::host_limits::check(name, wasm)?;
-    let bytes = if *opts == Options::default() {
-        wasm.to_vec()
-    } else {
-        wasmux_instrument::instrument_validated(wasm, opts)
-            .map_err(|e| instrument_error(engine, name, e))?
-    };
+    let bytes = rewrite(engine, name, wasm, opts)?;
     let compiled = engine
         .compile(&bytes)
         .map_err(|e| in_input(e, name, wasm, opts, &bytes))?;
@@ -51,6 +43,23 @@ pub(crate) fn prepare_with(
         bytes,
         metered: opts.fuel,
     })
+}
+
+/// The bytes the engine is to compile: `wasm` rewritten as `opts` say.
+pub(crate) fn rewrite(
+    engine: &dyn Engine,
+    name: &str,
+    wasm: &[u8],
+    opts: &Options,
+) -> Result<Vec<u8>, Error> {
+    // `wasm` is already validated (by `Module`, `compile` or the spec runner), so rewriting
+    // does not validate it again.
+    crate::host_limits::check(name, wasm)?;
+    if *opts == Options::default() {
+        return Ok(wasm.to_vec());
+    }
+    wasmux_instrument::instrument_validated(wasm, opts)
+        .map_err(|e| instrument_error(engine, name, e))
 }
 
 /// An instruction the engine refused, named where the user's module has it: rewriting

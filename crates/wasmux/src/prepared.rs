@@ -3,6 +3,7 @@
 
 use crate::imports::{link_plan, Link, ModuleImport};
 use crate::instance::Instance;
+use crate::metrics::CacheOutcome;
 use crate::runtime::Runtime;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,40 +32,37 @@ pub struct PreparedModule(pub(crate) Arc<Prepared>);
 
 pub(crate) struct Prepared {
     pub runtime: Runtime,
+    pub code: Code,
+    /// How each of `code.imports` is linked.
+    pub links: Vec<Link>,
+}
+
+/// What preparing made, compiled or loaded from a cache.
+pub(crate) struct Code {
     pub name: String,
     pub compiled: Arc<dyn CompiledModule>,
     /// The imports of the code the engine compiled (after rewriting), in order.
     pub imports: Vec<ModuleImport>,
-    /// How each of `imports` is linked.
-    pub links: Vec<Link>,
     pub metered: bool,
     pub compile_time: Duration,
+    pub cache: CacheOutcome,
+    /// Why the compiled code could not be stored in the cache, if it could not.
+    pub cache_error: Option<String>,
 }
 
 impl PreparedModule {
-    pub(crate) fn new(
-        runtime: Runtime,
-        name: String,
-        compiled: Arc<dyn CompiledModule>,
-        imports: Vec<ModuleImport>,
-        metered: bool,
-        compile_time: Duration,
-    ) -> Result<PreparedModule, Error> {
+    pub(crate) fn new(runtime: Runtime, code: Code) -> Result<PreparedModule, Error> {
         let shared = runtime.shared();
         let links = link_plan(
-            &imports,
+            &code.imports,
             &shared.funcs,
             shared.unknown_imports,
             !shared.per_instance.is_empty(),
         )?;
         Ok(PreparedModule(Arc::new(Prepared {
             runtime,
-            name,
-            compiled,
-            imports,
+            code,
             links,
-            metered,
-            compile_time,
         })))
     }
 
@@ -76,23 +74,34 @@ impl PreparedModule {
 
     /// The name the module was loaded under (its path, for a file).
     pub fn name(&self) -> &str {
-        &self.0.name
+        &self.0.code.name
     }
 
     pub fn runtime(&self) -> &Runtime {
         &self.0.runtime
     }
 
-    /// How long validation, rewriting and compiling took.
+    /// How long validation, rewriting and compiling took (or loading, from the cache).
     pub fn compile_time(&self) -> Duration {
-        self.0.compile_time
+        self.0.code.compile_time
+    }
+
+    /// Whether the code came from the compile cache.
+    pub fn cache_outcome(&self) -> CacheOutcome {
+        self.0.code.cache
+    }
+
+    /// Why the code compiled now could not be stored in the compile cache (a read-only or
+    /// full directory): worth reporting once; the module runs all the same.
+    pub fn cache_error(&self) -> Option<&str> {
+        self.0.code.cache_error.as_deref()
     }
 }
 
 impl std::fmt::Debug for PreparedModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedModule")
-            .field("name", &self.0.name)
+            .field("name", &self.0.code.name)
             .field("engine", &self.0.runtime.engine().info().name)
             .finish_non_exhaustive()
     }

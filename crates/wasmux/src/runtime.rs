@@ -1,12 +1,14 @@
 //! The `Runtime`: an engine plus everything that decides how modules run on it (limits, host
 //! functions, what to do with unknown imports). Build one, then instantiate modules with it.
 
+use crate::cache::{CacheError, CacheKey, CompileCache, Entry};
+use crate::cached;
 use crate::imports::{module_imports, HostFuncs, UnknownImports};
 use crate::instance::Instance;
 use crate::metrics::{CacheOutcome, Counters, RuntimeMetrics};
 use crate::module::Module;
-use crate::prepare::{instrument_options, prepare_with};
-use crate::prepared::PreparedModule;
+use crate::prepare::{instrument_options, prepare_with, rewrite};
+use crate::prepared::{Code, PreparedModule};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmux_core::{Engine, Error, HostFunc, Limits, StoreConfig};
@@ -35,6 +37,7 @@ pub struct RuntimeBuilder {
     unknown_imports: UnknownImports,
     store: StoreConfig,
     interruptible: bool,
+    cache: Option<CompileCache>,
 }
 
 impl RuntimeBuilder {
@@ -130,6 +133,15 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Keeps compiled code in `cache` and loads it from there instead of compiling again, on
+    /// engines that can write compiled code out (wasmtime and wasmer variants). A damaged or
+    /// foreign entry is compiled again and replaced; a cache that cannot be written is
+    /// reported by [`PreparedModule::cache_error`] and the module runs all the same.
+    pub fn cache(mut self, cache: CompileCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
     pub fn unknown_imports(mut self, policy: UnknownImports) -> Self {
         self.unknown_imports = policy;
         self
@@ -146,6 +158,7 @@ impl RuntimeBuilder {
             unknown_imports: self.unknown_imports,
             store: self.store,
             rewrite,
+            cache: self.cache,
             counters: Counters::default(),
         })))
     }
@@ -172,6 +185,7 @@ pub(crate) struct Shared {
     pub store: StoreConfig,
     /// What the limits and the engine ask of every module before it is compiled.
     pub rewrite: Options,
+    pub cache: Option<CompileCache>,
     pub counters: Counters,
 }
 
@@ -193,26 +207,171 @@ impl Runtime {
     }
 
     /// Rewrites the module as the limits and the engine require and compiles it, once; the
-    /// result instantiates any number of times without compiling again.
+    /// result instantiates any number of times without compiling again. With a compile cache,
+    /// code compiled before is loaded instead.
     pub fn prepare(&self, module: &Module) -> Result<PreparedModule, Error> {
         let started = Instant::now();
+        let key = self.cache_key(module.bytes());
+        if let Some(hit) = self.cached(module.name(), key.as_ref(), started) {
+            return hit;
+        }
+        self.compile_and_store(module, key, started)
+    }
+
+    /// [`Runtime::prepare`] from a module's bytes (binary or text): with a compile cache, a
+    /// module compiled before is loaded without being validated again, since the cache keys
+    /// its code by the module's sha256 and only valid modules are ever compiled.
+    pub fn prepare_bytes(&self, name: &str, bytes: &[u8]) -> Result<PreparedModule, Error> {
+        let started = Instant::now();
+        if bytes.starts_with(b"\0asm") {
+            let key = self.cache_key(bytes);
+            if let Some(hit) = self.cached(name, key.as_ref(), started) {
+                return hit;
+            }
+            let module = Module::from_bytes(name, bytes)?;
+            return self.compile_and_store(&module, key, started);
+        }
+        self.prepare(&Module::from_bytes(name, bytes)?)
+    }
+
+    /// A module compiled ahead of time (`wasmux compile`, [`Runtime::compile_artifact`]),
+    /// read from `path`: refused, naming both sides, if another engine, version or target
+    /// wrote it, or if it was compiled for other limits than this runtime's.
+    pub fn prepare_artifact(&self, path: &std::path::Path) -> Result<PreparedModule, Error> {
+        let started = Instant::now();
         let shared = self.shared();
-        let compiled = prepare_with(
-            shared.engine.as_ref(),
-            module.name(),
-            module.bytes(),
-            &shared.rewrite,
-        )?;
-        let imports = module_imports(&compiled.bytes)?;
+        let file = path.display().to_string();
+        let refused = |message: String| Error::Artifact {
+            file: file.clone(),
+            message,
+        };
+        let aot = crate::cache::read_aot(path, shared.engine.as_ref()).map_err(|e| match e {
+            CacheError::Rejected { reason, .. } => refused(reason.to_string()),
+            other => refused(other.to_string()),
+        })?;
+        let wanted = cached::rewrite_label(&shared.rewrite);
+        if aot.key.options != wanted {
+            return Err(refused(format!(
+                "compiled with {}; this run needs {wanted}: compile it again with the limits it runs with",
+                aot.key.options
+            )));
+        }
+        let (compiled, imports) = cached::load(shared.engine.as_ref(), &aot.entry)?;
         let took = started.elapsed();
-        shared.counters.prepared(took, CacheOutcome::Off);
+        shared.counters.prepared(took, CacheOutcome::Hit);
         PreparedModule::new(
             self.clone(),
-            module.name().to_string(),
-            compiled.compiled,
-            imports,
-            compiled.metered,
-            took,
+            Code {
+                name: file,
+                compiled,
+                imports,
+                metered: shared.rewrite.fuel,
+                compile_time: took,
+                cache: CacheOutcome::Hit,
+                cache_error: None,
+            },
+        )
+    }
+
+    /// Compiles `module` as this runtime would run it, for this machine or for `target` (a
+    /// triple such as `aarch64-unknown-linux-gnu`, on engines that cross-compile), as the
+    /// key and entry of an AOT file ([`crate::write_aot`]).
+    pub fn compile_artifact(
+        &self,
+        module: &Module,
+        target: Option<&str>,
+    ) -> Result<(CacheKey, Entry), Error> {
+        let shared = self.shared();
+        let engine = shared.engine.as_ref();
+        let not_serializable = || Error::Unsupported {
+            engine: engine.info().name.clone(),
+            what: "writing compiled code to a file (it compiles nothing worth keeping)".into(),
+        };
+        let label = cached::rewrite_label(&shared.rewrite);
+        if let Some(target) = target {
+            let rewritten = rewrite(engine, module.name(), module.bytes(), &shared.rewrite)?;
+            let artifact = engine.precompile_for(&rewritten, target)?;
+            let key = CacheKey::new(module.bytes(), label, artifact.key);
+            let entry = Entry {
+                metadata: cached::metadata(&rewritten),
+                artifact: artifact.bytes,
+            };
+            return Ok((key, entry));
+        }
+        let engine_key = engine.artifact_key().ok_or_else(not_serializable)?;
+        let compiled = prepare_with(engine, module.name(), module.bytes(), &shared.rewrite)?;
+        let entry = cached::entry(engine, compiled.compiled.as_ref(), &compiled.bytes)?
+            .ok_or_else(not_serializable)?;
+        Ok((CacheKey::new(module.bytes(), label, engine_key), entry))
+    }
+
+    fn cache_key(&self, module: &[u8]) -> Option<CacheKey> {
+        let shared = self.shared();
+        shared.cache.as_ref()?;
+        cached::key(shared.engine.as_ref(), module, &shared.rewrite)
+    }
+
+    /// The prepared module from the cache, when it holds an intact entry for `key`.
+    fn cached(
+        &self,
+        name: &str,
+        key: Option<&CacheKey>,
+        started: Instant,
+    ) -> Option<Result<PreparedModule, Error>> {
+        let shared = self.shared();
+        let (cache, key) = (shared.cache.as_ref()?, key?);
+        let (compiled, imports) = cached::lookup(cache, shared.engine.as_ref(), key)?;
+        let took = started.elapsed();
+        shared.counters.prepared(took, CacheOutcome::Hit);
+        Some(PreparedModule::new(
+            self.clone(),
+            Code {
+                name: name.to_string(),
+                compiled,
+                imports,
+                metered: shared.rewrite.fuel,
+                compile_time: took,
+                cache: CacheOutcome::Hit,
+                cache_error: None,
+            },
+        ))
+    }
+
+    fn compile_and_store(
+        &self,
+        module: &Module,
+        key: Option<CacheKey>,
+        started: Instant,
+    ) -> Result<PreparedModule, Error> {
+        let shared = self.shared();
+        let engine = shared.engine.as_ref();
+        let compiled = prepare_with(engine, module.name(), module.bytes(), &shared.rewrite)?;
+        let imports = module_imports(&compiled.bytes)?;
+        let (outcome, cache_error) = match (&shared.cache, key) {
+            (Some(cache), Some(key)) => {
+                let stored = cached::entry(engine, compiled.compiled.as_ref(), &compiled.bytes)
+                    .map_err(|e| e.to_string())
+                    .and_then(|entry| match entry {
+                        Some(entry) => cache.put(&key, &entry).map_err(|e| e.to_string()),
+                        None => Ok(()),
+                    });
+                (CacheOutcome::Miss, stored.err())
+            }
+            _ => (CacheOutcome::Off, None),
+        };
+        let took = started.elapsed();
+        shared.counters.prepared(took, outcome);
+        PreparedModule::new(
+            self.clone(),
+            Code {
+                name: module.name().to_string(),
+                compiled: compiled.compiled,
+                imports,
+                metered: compiled.metered,
+                compile_time: took,
+                cache: outcome,
+                cache_error,
+            },
         )
     }
 

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmux::{
-    CancelHandle, Error, ErrorKind, FuncType, HostFunc, Instance, Module, PreparedModule, Runtime,
-    Trap, Val, ValType,
+    CacheOutcome, CancelHandle, Error, ErrorKind, FuncType, HostFunc, Instance, Module,
+    PreparedModule, Runtime, Trap, Val, ValType,
 };
 
 #[test]
@@ -281,3 +281,45 @@ fn a_runtime_counts_what_it_did_and_exposes_it_for_prometheus() {
 }
 
 const TRAPS: &str = r#"(module (func (export "boom") unreachable))"#;
+
+#[test]
+fn code_loaded_from_the_cache_runs_as_compiled_code_does() {
+    for engine in wasmux::all_engines() {
+        let name = engine.info().name.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = || {
+            Runtime::builder()
+                .engine(&name)
+                .fuel(1_000_000)
+                .timeout(Duration::from_secs(60))
+                .cache(wasmux::CompileCache::open(dir.path()))
+                .build()
+                .unwrap()
+        };
+        let (first, second) = (runtime(), runtime());
+        let compiled = first.prepare(&module(LOOPS)).unwrap();
+        let loaded = second.prepare(&module(LOOPS)).unwrap();
+        let (want_first, want_second) = match engine.artifact_key() {
+            Some(_) => (CacheOutcome::Miss, CacheOutcome::Hit),
+            None => (CacheOutcome::Off, CacheOutcome::Off),
+        };
+        assert_eq!(compiled.cache_outcome(), want_first, "{name}");
+        assert_eq!(loaded.cache_outcome(), want_second, "{name}");
+        assert_eq!(compiled.cache_error(), None, "{name}");
+        let mut outcomes = Vec::new();
+        for prepared in [&compiled, &loaded] {
+            let mut inst = prepared.instantiate().unwrap();
+            let result = inst.call("count", &[Val::I32(1000)]).unwrap();
+            outcomes.push((result, inst.last_call_stats().fuel_consumed));
+        }
+        assert_eq!(
+            outcomes[0], outcomes[1],
+            "{name}: the same fuel, the same result"
+        );
+        assert_eq!(
+            second.metrics().cache_hits,
+            u64::from(want_second == CacheOutcome::Hit),
+            "{name}"
+        );
+    }
+}

@@ -1,5 +1,7 @@
 pub mod bench;
 pub mod cache;
+pub mod cache_args;
+pub mod compile;
 pub mod diff;
 pub mod engines;
 pub mod limits;

@@ -1,3 +1,4 @@
+use super::cache_args::{self, CacheArgs};
 use super::limits::LimitArgs;
 use super::policy_args::PolicyArgs;
 use crate::progress::{self, Spinner};
@@ -5,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasmux::{CacheOutcome, Error, ExportKind, Instance, Module, Runtime, UnknownImports};
+use wasmux::{CacheOutcome, Error, ErrorKind, ExportKind, Instance, Runtime, UnknownImports};
 
 /// Run a module: its `_start` (a command, with WASI), or one exported function with --invoke.
 #[derive(Args)]
@@ -18,7 +19,8 @@ use wasmux::{CacheOutcome, Error, ExportKind, Instance, Module, Runtime, Unknown
     wasmux run --policy policy.toml --audit audit.jsonl --audit-level all app.wasm\n  \
     wasmux run --dir ./data::/data:ro --stderr guest.err --audit - app.wasm 2> refused.jsonl\n  \
     wasmux run --env-inherit LANG --deny-clock --stdin input.txt --stdout null app.wasm\n  \
-    wasmux run --invoke run --dir .::/ interpreter.wasm -c 'print(1)'\n\n\
+    wasmux run --invoke run --dir .::/ interpreter.wasm -c 'print(1)'\n  \
+    wasmux compile app.wasm -o app.cwasm && wasmux run app.cwasm\n\n\
     A module importing wasi_snapshot_preview1 gets WASI with exactly what the policy grants:\n\
     nothing but clocks and randomness unless --dir, --env, --listen or --policy add more.\n\
     Flags add to the policy file and override it where both name the same thing; limit\n\
@@ -27,6 +29,8 @@ use wasmux::{CacheOutcome, Error, ExportKind, Instance, Module, Runtime, Unknown
     it has parameters from the front of ARGS, and the guest still sees them all as argv\n\
     (as wasmtime does), so a reactor's entry point can read a command line through WASI.\n\
     A module exporting `_initialize` (a reactor) has it called first.\n\n\
+    Compiled code is kept in the compile cache (see --cache) and reused by later runs of the\n\
+    same module with the same engine and limits; `wasmux cache` lists and empties it.\n\n\
     --audit - writes the audit's JSON lines to stderr, where the guest's own stderr goes\n\
     too unless --stderr sends it elsewhere.\n\n\
     Exit status: 0 on success; the guest's status if it calls proc_exit with 0..=125; 134\n\
@@ -45,6 +49,8 @@ pub struct RunArgs {
     limits: LimitArgs,
     #[command(flatten)]
     policy: PolicyArgs,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Print one JSON line of statistics to stderr when the call ends.
     #[arg(long)]
     stats: bool,
@@ -73,7 +79,6 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let bytes = std::fs::metadata(&args.module).map_or(0, |m| m.len());
     let what = format!("{name} ({})", progress::size(bytes));
     let spinner = Spinner::for_module(bytes, format!("validating {what}"));
-    let module = Module::from_file(&args.module)?;
     let argv: Vec<String> = std::iter::once(name)
         .chain(args.args.iter().cloned())
         .collect();
@@ -89,11 +94,22 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             UnknownImportsArg::Default => UnknownImports::Default,
         });
     }
-    let runtime = builder.build()?;
+    let runtime = args.cache.apply(builder).build()?;
     spinner.set_message(format!("compiling {what} on {}", args.engine));
-    let mut instance = runtime
-        .instantiate(&module)
-        .with_context(|| format!("cannot instantiate {}", args.module.display()))?;
+    let instantiating = || format!("cannot instantiate {}", args.module.display());
+    let prepared = cache_args::prepare(&runtime, &args.module).map_err(|e| {
+        // A module that is not one is reported as it is; anything later, with the module named.
+        match e.downcast_ref::<Error>().map(Error::kind) {
+            Some(
+                ErrorKind::InvalidModule
+                | ErrorKind::InvalidText
+                | ErrorKind::Io
+                | ErrorKind::Artifact,
+            ) => e,
+            _ => e.context(instantiating()),
+        }
+    })?;
+    let mut instance = prepared.instantiate().with_context(instantiating)?;
     drop(spinner);
     let func = entry_point(&instance, args.invoke.as_deref())
         .with_context(|| args.module.display().to_string())?;

@@ -119,3 +119,239 @@ fn a_missing_cache_directory_is_empty() {
     );
     assert!(!missing.exists());
 }
+
+/// `wasmux run --stats` of fib(20) with `cache` as its compile cache: what it printed, and
+/// its stats line.
+fn run_cached(cache: &Path, engine: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let cache = cache.to_str().unwrap();
+    let where_: &[&str] = if extra.contains(&"--no-cache") {
+        &[]
+    } else {
+        &["--cache", cache]
+    };
+    let args = [
+        &["run", "--engine", engine, "--stats"][..],
+        where_,
+        extra,
+        &["examples/fib.wat", "--invoke", "fib", "20"],
+    ]
+    .concat();
+    let out = wasmux_command(root, &args).output().unwrap();
+    let err = text(&out.stderr);
+    let stats = err
+        .lines()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (out, stats)
+}
+
+/// Every engine variant that writes compiled code.
+fn caching_engines() -> Vec<String> {
+    wasmux::all_engines()
+        .into_iter()
+        .filter(|e| e.artifact_key().is_some())
+        .map(|e| e.info().name.clone())
+        .collect()
+}
+
+#[test]
+fn a_second_run_loads_what_the_first_compiled_on_every_caching_engine() {
+    let engines = caching_engines();
+    assert!(engines.len() >= 4, "{engines:?}");
+    for engine in engines {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, stats) = run_cached(dir.path(), &engine, &[]);
+        assert_eq!(
+            text(&first.stdout),
+            "6765\n",
+            "{engine}: {}",
+            text(&first.stderr)
+        );
+        assert_eq!(stats["cache"], "miss", "{engine}");
+        let (second, stats) = run_cached(dir.path(), &engine, &[]);
+        assert_eq!(text(&second.stdout), "6765\n", "{engine}");
+        assert_eq!(stats["cache"], "hit", "{engine}: {}", text(&second.stderr));
+        // Other limits are other code: a miss, then its own entry beside the first.
+        let (_, stats) = run_cached(dir.path(), &engine, &["--fuel", "1000000"]);
+        assert_eq!(stats["cache"], "miss", "{engine}");
+        let (_, stats) = run_cached(dir.path(), &engine, &["--no-cache"]);
+        assert_eq!(stats["cache"], "off", "{engine}");
+        assert_eq!(CompileCache::open(dir.path()).list().unwrap().len(), 2);
+    }
+}
+
+#[test]
+fn a_damaged_entry_is_compiled_again_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    run_cached(dir.path(), "wasmtime", &[]);
+    let cache = CompileCache::open(dir.path());
+    let path = cache.list().unwrap()[0].path.clone();
+    let mut bytes = std::fs::read(&path).unwrap();
+    for damage in ["flip", "truncate"] {
+        match damage {
+            "flip" => {
+                let at = bytes.len() - 100;
+                bytes[at] ^= 0x40;
+                std::fs::write(&path, &bytes).unwrap();
+            }
+            _ => std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap(),
+        }
+        let (out, stats) = run_cached(dir.path(), "wasmtime", &[]);
+        assert_eq!(
+            text(&out.stdout),
+            "6765\n",
+            "{damage}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(stats["cache"], "miss", "{damage}");
+        let (_, stats) = run_cached(dir.path(), "wasmtime", &[]);
+        assert_eq!(
+            stats["cache"], "hit",
+            "{damage}: the entry was not replaced"
+        );
+        bytes = std::fs::read(&path).unwrap();
+    }
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_is_reported_and_the_module_runs() {
+    // A path under a regular file can be written by nobody, root included.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let (out, stats) = run_cached(&file.join("cache"), "wasmtime", &[]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(text(&out.stdout), "6765\n");
+    assert_eq!(stats["cache"], "miss");
+    assert_eq!(
+        err.matches("warning").count(),
+        1,
+        "one warning naming the cache: {err}"
+    );
+    assert!(err.contains("compiled code is not kept"), "{err}");
+}
+
+#[test]
+fn processes_filling_one_entry_at_once_all_run_and_leave_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let cache = dir.path().to_str().unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            wasmux_command(
+                root,
+                [
+                    "run",
+                    "--cache",
+                    cache,
+                    "examples/fib.wat",
+                    "--invoke",
+                    "fib",
+                    "20",
+                ],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(text(&out.stdout), "6765\n", "{}", text(&out.stderr));
+    }
+    let listed = CompileCache::open(dir.path()).list().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".tmp")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let (_, stats) = run_cached(dir.path(), "wasmtime", &[]);
+    assert_eq!(stats["cache"], "hit");
+}
+
+/// `wasmux` in the repository root.
+fn wasmux_at_root(args: &[&str]) -> Output {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    wasmux_command(root, args).output().unwrap()
+}
+
+#[test]
+fn a_compiled_file_runs_where_it_was_compiled_for_and_nowhere_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (host, arm, metered) = (
+        file("fib.cwasm"),
+        file("fib.arm.cwasm"),
+        file("fib.fuel.cwasm"),
+    );
+    for (extra, out) in [
+        (vec![], &host),
+        (vec!["--target", "aarch64-unknown-linux-gnu"], &arm),
+        (vec!["--fuel", "1000000"], &metered),
+    ] {
+        let args = [&["compile"][..], &extra, &["examples/fib.wat", "-o", out]].concat();
+        let made = wasmux_at_root(&args);
+        assert!(made.status.success(), "{args:?}: {}", text(&made.stderr));
+    }
+    let run = |args: &[&str]| wasmux_at_root(&[&["run", "--no-cache"][..], args].concat());
+    let ok = run(&[&host, "--invoke", "fib", "20"]);
+    assert_eq!(text(&ok.stdout), "6765\n", "{}", text(&ok.stderr));
+    let ok = run(&[
+        "--fuel", "1000000", "--stats", &metered, "--invoke", "fib", "20",
+    ]);
+    assert_eq!(text(&ok.stdout), "6765\n", "{}", text(&ok.stderr));
+    assert!(text(&ok.stderr).contains("\"fuel_consumed\":"), "metered");
+
+    for (args, expected) in [
+        (
+            vec!["--engine", "wasmer", host.as_str()],
+            "compiled for wasmtime 48.0.8 on x86_64-unknown-linux-gnu; this is wasmer 7.4.2 on x86_64-unknown-linux-gnu",
+        ),
+        (
+            vec![arm.as_str()],
+            "compiled for wasmtime 48.0.8 on aarch64-unknown-linux-gnu; this is wasmtime 48.0.8 on x86_64-unknown-linux-gnu",
+        ),
+        (vec!["--fuel", "10", host.as_str()], "this run needs fuel metering on"),
+        (vec![metered.as_str()], "compiled with fuel metering on"),
+        (vec!["--engine", "wasmi", host.as_str()], "wasmi does not write compiled code"),
+    ] {
+        let out = run(&[&args[..], &["--invoke", "fib", "20"]].concat());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+
+    // A damaged file is refused, not loaded.
+    let mut bytes = std::fs::read(&host).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    std::fs::write(&host, &bytes).unwrap();
+    let out = run(&[&host, "--invoke", "fib", "20"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("corrupt"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = wasmux_at_root(&[
+        "compile",
+        "--engine",
+        "wasmi",
+        "examples/fib.wat",
+        "-o",
+        &host,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("wasmi does not support writing compiled code"));
+}

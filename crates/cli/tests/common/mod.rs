@@ -6,12 +6,17 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// The built `wasmux` with `args`, to run in `dir`. The host gets one variable of its own,
-/// which a guest must only see when its policy grants it.
+/// which a guest must only see when its policy grants it. The compile cache is the tests' own,
+/// in the build directory, so the user's is left alone and later runs exercise the cache.
 pub fn wasmux_command<S: AsRef<OsStr>>(dir: &Path, args: impl IntoIterator<Item = S>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wasmux"));
     cmd.args(args)
         .current_dir(dir)
-        .env("WASMUX_TEST_HOST_VAR", "from host");
+        .env("WASMUX_TEST_HOST_VAR", "from host")
+        .env(
+            "WASMUX_CACHE",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache"),
+        );
     cmd
 }
 

@@ -16,6 +16,11 @@ pub struct AotArtifact {
     pub entry: Entry,
 }
 
+/// Whether `bytes` start as an AOT file does (rather than as a module, binary or text).
+pub fn is_aot(bytes: &[u8]) -> bool {
+    bytes.starts_with(super::format::MAGIC)
+}
+
 /// Writes `entry` to `path`, replacing the file whole.
 pub fn write_aot(path: &Path, key: &CacheKey, entry: &Entry) -> Result<(), CacheError> {
     let name = path.file_name().ok_or_else(|| CacheError::Io {

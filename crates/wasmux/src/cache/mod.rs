@@ -11,7 +11,7 @@ mod format;
 mod key;
 mod store;
 
-pub use aot::{read_aot, write_aot, AotArtifact};
+pub use aot::{is_aot, read_aot, write_aot, AotArtifact};
 pub use error::{CacheError, Rejection};
 pub use format::Header as EntryHeader;
 pub use key::{CacheKey, Entry};

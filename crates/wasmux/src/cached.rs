@@ -1,0 +1,97 @@
+//! The facade's side of the compile cache and of AOT files: what an entry holds besides the
+//! engine's code, and how a prepared module is made from one without compiling.
+
+use crate::cache::{CacheKey, CompileCache, Entry};
+use crate::imports::{module_imports, ModuleImport};
+use std::sync::Arc;
+use wasmux_core::{CompiledModule, Engine, Error};
+use wasmux_instrument::Options;
+
+/// The rewriting, as cache keys and AOT files record it and people read it: what the limits
+/// added, and the build of the rewriter that added it.
+pub(crate) fn rewrite_label(opts: &Options) -> String {
+    let on = |yes: bool| if yes { "on" } else { "off" };
+    format!(
+        "fuel metering {}, timeout checks {}, memory cap {}, lowering {} (wasmux {}, rewriter {})",
+        on(opts.fuel),
+        on(opts.interrupt),
+        opts.max_memory_pages
+            .map_or("none".to_string(), |p| format!("{p} pages")),
+        on(opts.lower_post_mvp),
+        env!("CARGO_PKG_VERSION"),
+        env!("WASMUX_REWRITER_DIGEST")
+    )
+}
+
+/// The key for `module` (binary) on `engine` with `opts`; `None` if the engine keeps no
+/// compiled code.
+pub(crate) fn key(engine: &dyn Engine, module: &[u8], opts: &Options) -> Option<CacheKey> {
+    Some(CacheKey::new(
+        module,
+        rewrite_label(opts),
+        engine.artifact_key()?,
+    ))
+}
+
+/// What an entry keeps besides the code: the compiled module's imports (rewriting adds some),
+/// as a module of only its type and import sections, read back with the same parser.
+pub(crate) fn metadata(rewritten: &[u8]) -> Vec<u8> {
+    let mut out = b"\0asm\x01\0\0\0".to_vec();
+    for payload in wasmparser::Parser::new(0).parse_all(rewritten) {
+        let (id, range) = match payload {
+            Ok(wasmparser::Payload::TypeSection(r)) => (1u8, r.range()),
+            Ok(wasmparser::Payload::ImportSection(r)) => (2u8, r.range()),
+            Ok(wasmparser::Payload::CodeSectionStart { .. }) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        out.push(id);
+        leb128(&mut out, range.len() as u64);
+        out.extend_from_slice(&rewritten[range]);
+    }
+    out
+}
+
+fn leb128(out: &mut Vec<u8>, mut n: u64) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The code and imports an entry holds, loaded into `engine`.
+pub(crate) fn load(
+    engine: &dyn Engine,
+    entry: &Entry,
+) -> Result<(Arc<dyn CompiledModule>, Vec<ModuleImport>), Error> {
+    let imports = module_imports(&entry.metadata)?;
+    let compiled = engine.deserialize(&entry.artifact)?;
+    Ok((compiled, imports))
+}
+
+/// An entry for `compiled`, or `None` if the engine cannot write it out.
+pub(crate) fn entry(
+    engine: &dyn Engine,
+    compiled: &dyn CompiledModule,
+    rewritten: &[u8],
+) -> Result<Option<Entry>, Error> {
+    Ok(engine.serialize(compiled)?.map(|artifact| Entry {
+        metadata: metadata(rewritten),
+        artifact,
+    }))
+}
+
+/// Looks `key` up; anything but an intact entry for this key is a miss (the caller compiles
+/// and replaces it), so a damaged cache never stops a run.
+pub(crate) fn lookup(
+    cache: &CompileCache,
+    engine: &dyn Engine,
+    key: &CacheKey,
+) -> Option<(Arc<dyn CompiledModule>, Vec<ModuleImport>)> {
+    let entry = cache.get(key).ok()??;
+    load(engine, &entry).ok()
+}
