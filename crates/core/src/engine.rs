@@ -49,6 +49,14 @@ pub struct StoreConfig {
     pub max_stack_bytes: Option<usize>,
 }
 
+/// What an instance pool holds: how many instances may be alive at once, and how large their
+/// memories may grow (the runtime's memory limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PoolConfig {
+    pub slots: u32,
+    pub max_memory_bytes: Option<u64>,
+}
+
 /// An engine variant, ready to compile modules.
 pub trait Engine: Send + Sync {
     fn info(&self) -> &EngineInfo;
@@ -83,6 +91,14 @@ pub trait Engine: Send + Sync {
     fn precompile_for(&self, wasm: &[u8], target: &str) -> Result<Artifact, Error> {
         let _ = (wasm, target);
         Err(cannot_serialize(self.info()))
+    }
+
+    /// This engine with an instance pool of its own, where the engine has one (wasmtime's
+    /// pooling allocator, with copy-on-write memory images); `None` where it has none, and the
+    /// facade's pooling (fresh instances within the same slot count) applies.
+    fn pooled(&self, pool: &PoolConfig) -> Result<Option<Arc<dyn Engine>>, Error> {
+        let _ = pool;
+        Ok(None)
     }
 }
 

@@ -13,7 +13,7 @@ pub mod types;
 pub use artifact::{stable_digest, Artifact, ArtifactKey, StableHasher};
 pub use engine::{
     check_import_count, CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import,
-    ImportValue, InstanceId, Store, StoreConfig,
+    ImportValue, InstanceId, PoolConfig, Store, StoreConfig,
 };
 pub use error::{Error, ErrorKind, Trap};
 pub use host::{Caller, HostError, HostFunc, HostFuncImpl, Interrupt, CALLER_MEMORY};

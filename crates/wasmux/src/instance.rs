@@ -1,7 +1,8 @@
 //! A running module: calls with argument checks, limits, cancellation and per-call statistics.
 
-use crate::imports::{HostFuncs, InstanceLinks};
+use crate::imports::{HostFuncs, InstanceLinks, Link};
 use crate::interrupt::{CancelHandle, InterruptState};
+use crate::pool::{Slot, Slots};
 use crate::prepared::PreparedModule;
 use crate::runtime::Runtime;
 use serde::Serialize;
@@ -75,6 +76,9 @@ pub struct Instance {
     funcs: Vec<Export>,
     by_name: HashMap<String, usize>,
     last: LastCall,
+    /// Held while the instance lives, in a pooled runtime; declared last so that it is given
+    /// back after the store (and the engine's own slot) is dropped.
+    _slot: Option<Slot>,
 }
 
 impl Instance {
@@ -82,12 +86,17 @@ impl Instance {
         let started = Instant::now();
         let prepared = &prepared.0;
         let shared = prepared.runtime.shared();
+        let slot = shared.pool.as_ref().map(Slots::take).transpose()?;
         let interrupt = Arc::new(InterruptState::default());
         let host_calls = Arc::new(AtomicU64::new(0));
         let mut per_instance = HostFuncs::new();
-        for make in &shared.per_instance {
-            for (module, name, func) in make()? {
-                per_instance.entry((module, name)).or_insert(func);
+        // Made only for a module that imports what they may provide: a WASI context is not
+        // opened for a module that does not use WASI.
+        if prepared.links.iter().any(|l| matches!(l, Link::PerInstance)) {
+            for make in &shared.per_instance {
+                for (module, name, func) in make()? {
+                    per_instance.entry((module, name)).or_insert(func);
+                }
             }
         }
         let links = InstanceLinks {
@@ -121,6 +130,7 @@ impl Instance {
             funcs,
             by_name,
             last: LastCall::default(),
+            _slot: slot,
         };
         if let Some(fuel) = shared.limits.fuel.filter(|_| prepared.code.metered) {
             instance.set_fuel(fuel)?;

@@ -19,6 +19,7 @@ mod interrupt;
 mod metrics;
 pub mod module;
 mod parallel;
+mod pool;
 mod prepare;
 mod prepared;
 mod runtime;

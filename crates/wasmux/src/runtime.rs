@@ -7,11 +7,12 @@ use crate::imports::{module_imports, HostFuncs, UnknownImports};
 use crate::instance::Instance;
 use crate::metrics::{CacheOutcome, Counters, RuntimeMetrics};
 use crate::module::Module;
+use crate::pool::Slots;
 use crate::prepare::{instrument_options, prepare_with, rewrite};
 use crate::prepared::{Code, PreparedModule};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmux_core::{Engine, Error, HostFunc, Limits, StoreConfig};
+use wasmux_core::{Engine, Error, HostFunc, Limits, PoolConfig, StoreConfig};
 use wasmux_instrument::Options;
 
 /// Makes the host functions one instance gets for itself: called once per instantiation.
@@ -38,6 +39,7 @@ pub struct RuntimeBuilder {
     store: StoreConfig,
     interruptible: bool,
     cache: Option<CompileCache>,
+    pool: Option<u32>,
 }
 
 impl RuntimeBuilder {
@@ -142,13 +144,32 @@ impl RuntimeBuilder {
         self
     }
 
+    /// At most `slots` instances alive at once, each made from a pool: on wasmtime its pooling
+    /// allocator, with memories mapped copy-on-write from the module's image, so that an
+    /// instance costs microseconds; on the other engines a fresh instance per slot. Either way
+    /// an instance starts from the module's initial state, never from what a previous one
+    /// left, and one past the last slot is refused with `Error::Limit`.
+    pub fn pool(mut self, slots: u32) -> Self {
+        self.pool = Some(slots);
+        self
+    }
+
     pub fn unknown_imports(mut self, policy: UnknownImports) -> Self {
         self.unknown_imports = policy;
         self
     }
 
     pub fn build(self) -> Result<Runtime, Error> {
-        let engine = crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?;
+        let mut engine = crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?;
+        if let Some(slots) = self.pool {
+            let pool = PoolConfig {
+                slots,
+                max_memory_bytes: self.limits.max_memory,
+            };
+            if let Some(pooled) = engine.pooled(&pool)? {
+                engine = pooled;
+            }
+        }
         let rewrite = instrument_options(engine.as_ref(), &self.limits, self.interruptible);
         Ok(Runtime(Arc::new(Shared {
             engine,
@@ -159,6 +180,7 @@ impl RuntimeBuilder {
             store: self.store,
             rewrite,
             cache: self.cache,
+            pool: self.pool.map(Slots::new),
             counters: Counters::default(),
         })))
     }
@@ -186,6 +208,7 @@ pub(crate) struct Shared {
     /// What the limits and the engine ask of every module before it is compiled.
     pub rewrite: Options,
     pub cache: Option<CompileCache>,
+    pub pool: Option<Slots>,
     pub counters: Counters,
 }
 

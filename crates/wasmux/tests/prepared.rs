@@ -323,3 +323,94 @@ fn code_loaded_from_the_cache_runs_as_compiled_code_does() {
         );
     }
 }
+
+/// A module whose every kind of state a call can change: memory (bytes and size), a mutable
+/// global and, where the engine has reference types (wasm3 has not: an MVP table cannot be
+/// written by the guest), a table.
+fn secret(engine: &str) -> Module {
+    let tables = wasmux::engine(engine).unwrap().info().caps.reference_types;
+    let (set, get) = if tables {
+        (
+            "(table.set (i32.const 3) (ref.func $f))",
+            "(i64.extend_i32_u (i32.eqz (ref.is_null (table.get (i32.const 3)))))",
+        )
+    } else {
+        ("", "(i64.const 0)")
+    };
+    let declare = if tables { "(elem declare func $f)" } else { "" };
+    module(&format!(
+        r#"(module
+  (memory (export "memory") 1 4)
+  (table 4 funcref)
+  (global $g (mut i64) (i64.const 7))
+  (data (i32.const 0) "initial")
+  (func $f)
+  {declare}
+  (func (export "spoil") (param i64)
+    (i64.store (i32.const 0) (local.get 0))
+    (i64.store (i32.const 60000) (local.get 0))
+    (drop (memory.grow (i32.const 2)))
+    (i64.store (i32.const 140000) (local.get 0))
+    (global.set $g (local.get 0))
+    {set})
+  (func (export "look") (result i64)
+    (i64.or (i64.or (i64.load (i32.const 60000))
+      (i64.extend_i32_u (i32.ne (memory.size) (i32.const 1))))
+      {get}))
+  (func (export "first") (result i64) (i64.load (i32.const 0)))
+  (func (export "global") (result i64) (global.get $g)))"#
+    ))
+}
+
+fn get64(inst: &mut Instance, func: &str) -> i64 {
+    match inst.call(func, &[]).unwrap().as_slice() {
+        [Val::I64(v)] => *v,
+        other => panic!("{func} returned {other:?}"),
+    }
+}
+
+#[test]
+fn a_pooled_instance_never_shows_what_a_previous_one_left() {
+    let initial = i64::from_le_bytes(*b"initial\0");
+    for engine in engines() {
+        let runtime = Runtime::builder().engine(&engine).pool(2).build().unwrap();
+        let prepared = runtime.prepare(&secret(&engine)).unwrap();
+        for round in 0..4 {
+            let mut inst = prepared.instantiate().unwrap();
+            assert_eq!(get64(&mut inst, "look"), 0, "{engine} round {round}");
+            assert_eq!(get64(&mut inst, "first"), initial, "{engine} round {round}");
+            assert_eq!(get64(&mut inst, "global"), 7, "{engine} round {round}");
+            inst.call("spoil", &[Val::I64(0x5ec2e7)]).unwrap();
+            assert_ne!(get64(&mut inst, "look"), 0, "{engine}: spoiled");
+        }
+    }
+}
+
+#[test]
+fn a_pool_refuses_an_instance_past_its_last_slot_on_every_engine() {
+    for engine in engines() {
+        let runtime = Runtime::builder()
+            .engine(&engine)
+            .pool(2)
+            .max_memory(4 * 65536)
+            .build()
+            .unwrap();
+        let prepared = runtime.prepare(&secret(&engine)).unwrap();
+        let (first, _second) = (
+            prepared.instantiate().unwrap(),
+            prepared.instantiate().unwrap(),
+        );
+        let err = prepared.instantiate().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Limit, "{engine}: {err}");
+        assert!(
+            err.to_string().contains("all 2 instance slots"),
+            "{engine}: {err}"
+        );
+        drop(first);
+        let mut third = prepared.instantiate().unwrap();
+        assert_eq!(get64(&mut third, "global"), 7, "{engine}");
+        // The pool's memories honour the runtime's memory limit like any other.
+        let grow = |inst: &mut Instance| inst.call("spoil", &[Val::I64(1)]);
+        grow(&mut third).unwrap();
+    }
+}

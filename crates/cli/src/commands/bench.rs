@@ -1,6 +1,7 @@
 //! `wasmux bench`: one function called many times, over threads, on one engine or all, with
 //! throughput and latency percentiles.
 
+use super::cache_args::{self, CacheArgs};
 use super::limits::LimitArgs;
 use crate::table;
 use anyhow::{bail, Context, Result};
@@ -19,7 +20,8 @@ use wasmux::{Module, PreparedModule, Runtime, Val};
     wasmux bench examples/fib.wat --invoke fib 20\n  \
     wasmux bench --engine all --parallel 2 --iterations 10000 examples/fib.wat --invoke fib 15\n  \
     wasmux bench --engine wasmtime,wasmi --json examples/fib.wat --invoke fib 20\n  \
-    wasmux bench --fresh-instance app.wasm\n\n\
+    wasmux bench --fresh-instance app.wasm\n  \
+    wasmux bench --fresh-instance --pool examples/fib.wat --invoke fib 1\n\n\
     Each worker thread keeps one instance for all its calls unless --fresh-instance asks for\n\
     a new one per call (always so for `_start`, which a command runs once). Latency is the\n\
     call alone; throughput is calls per second of wall time, instantiation included. Guests\n\
@@ -43,8 +45,14 @@ pub struct BenchArgs {
     /// A new instance for every call.
     #[arg(long)]
     fresh_instance: bool,
+    /// Take instances from a pool (on wasmtime its pooling allocator, with copy-on-write
+    /// memory images), with as many slots as threads.
+    #[arg(long)]
+    pool: bool,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Machine-readable output: one object per engine.
     #[arg(long)]
     json: bool,
@@ -118,7 +126,14 @@ fn bench_one(
     let argv: Vec<String> = std::iter::once(module.name().to_string())
         .chain(args.args.iter().cloned())
         .collect();
-    let runtime = Runtime::builder()
+    let mut builder = Runtime::builder();
+    if args.pool {
+        // One slot per worker, and one for the instance that reads the signature.
+        builder = builder.pool(args.parallel as u32 + 1);
+    }
+    let runtime = args
+        .cache
+        .apply(builder)
         .engine(engine)
         .limits(args.limits.limits())
         .wasi(move || {
@@ -130,7 +145,7 @@ fn bench_one(
             )
         })
         .build()?;
-    let prepared = runtime.prepare(module)?;
+    let prepared = cache_args::prepare(&runtime, &args.module)?;
     let func = args.invoke.clone().unwrap_or_else(|| "_start".to_string());
     let params = params(&prepared, &func, &args.args)?;
     let fresh = args.fresh_instance || func == "_start";

@@ -7,7 +7,8 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use wasmux_core::{
-    Artifact, ArtifactKey, CompiledModule, Engine, EngineInfo, Error, Store, StoreConfig,
+    Artifact, ArtifactKey, CompiledModule, Engine, EngineInfo, Error, PoolConfig, Store,
+    StoreConfig,
 };
 
 pub(crate) struct WasmtimeEngine {
@@ -18,6 +19,8 @@ pub(crate) struct WasmtimeEngine {
     engines: Mutex<HashMap<Option<usize>, wasmtime::Engine>>,
     /// Built on first use: it needs an engine, and most runs never ask for it.
     artifact_key: OnceLock<Option<ArtifactKey>>,
+    /// Instances come from wasmtime's pooling allocator, in this many slots.
+    pool: Option<PoolConfig>,
 }
 
 impl WasmtimeEngine {
@@ -27,6 +30,7 @@ impl WasmtimeEngine {
             info: variant.info(),
             engines: Mutex::new(HashMap::new()),
             artifact_key: OnceLock::new(),
+            pool: None,
         }
     }
 
@@ -36,10 +40,13 @@ impl WasmtimeEngine {
             return Ok(engine.clone());
         }
         let name = self.variant.name();
-        let config = self
+        let mut config = self
             .variant
             .config(stack)
             .map_err(|e| Error::engine(name, format!("{e:#}")))?;
+        if let Some(pool) = &self.pool {
+            crate::pool::configure(&mut config, pool);
+        }
         let engine =
             wasmtime::Engine::new(&config).map_err(|e| Error::engine(name, format!("{e:#}")))?;
         engines.insert(stack, engine.clone());
@@ -48,6 +55,17 @@ impl WasmtimeEngine {
 }
 
 impl Engine for WasmtimeEngine {
+    fn pooled(&self, pool: &PoolConfig) -> Result<Option<Arc<dyn Engine>>, Error> {
+        let pooled = WasmtimeEngine {
+            pool: Some(*pool),
+            ..WasmtimeEngine::new(self.variant)
+        };
+        // Reserving the pool's address space happens here, so a pool too large for this
+        // machine is refused when the runtime is built rather than at its first instance.
+        pooled.engine_for(None)?;
+        Ok(Some(Arc::new(pooled)))
+    }
+
     fn info(&self) -> &EngineInfo {
         &self.info
     }

@@ -10,6 +10,7 @@ mod convert;
 mod engine;
 mod error;
 mod host;
+mod pool;
 mod raw_call;
 mod store;
 mod variant;
