@@ -92,6 +92,9 @@ pub(crate) fn lookup(
     engine: &dyn Engine,
     key: &CacheKey,
 ) -> Option<(Arc<dyn CompiledModule>, Vec<ModuleImport>)> {
-    let entry = cache.get(key).ok()??;
-    load(engine, &entry).ok()
+    let loaded = cache.get_mapped(key, |metadata, artifact| {
+        let imports = module_imports(metadata)?;
+        Ok::<_, Error>((engine.deserialize(artifact)?, imports))
+    });
+    loaded.ok()??.ok()
 }

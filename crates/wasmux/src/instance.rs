@@ -92,7 +92,11 @@ impl Instance {
         let mut per_instance = HostFuncs::new();
         // Made only for a module that imports what they may provide: a WASI context is not
         // opened for a module that does not use WASI.
-        if prepared.links.iter().any(|l| matches!(l, Link::PerInstance)) {
+        if prepared
+            .links
+            .iter()
+            .any(|l| matches!(l, Link::PerInstance))
+        {
             for make in &shared.per_instance {
                 for (module, name, func) in make()? {
                     per_instance.entry((module, name)).or_insert(func);

@@ -10,13 +10,13 @@ use wasmux_core::Error;
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     modules_prepared: AtomicU64,
-    compile_us: AtomicU64,
+    compile_ns: AtomicU64,
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
     instances: AtomicU64,
-    instantiate_us: AtomicU64,
+    instantiate_ns: AtomicU64,
     calls: AtomicU64,
-    call_us: AtomicU64,
+    call_ns: AtomicU64,
     traps: AtomicU64,
     fuel_consumed: AtomicU64,
     host_calls: AtomicU64,
@@ -38,14 +38,14 @@ fn add(counter: &AtomicU64, n: u64) {
     counter.fetch_add(n, Ordering::Relaxed);
 }
 
-fn micros(d: Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Counters {
     pub(crate) fn prepared(&self, took: Duration, cache: CacheOutcome) {
         add(&self.modules_prepared, 1);
-        add(&self.compile_us, micros(took));
+        add(&self.compile_ns, nanos(took));
         match cache {
             CacheOutcome::Hit => add(&self.cache_hits, 1),
             CacheOutcome::Miss => add(&self.cache_misses, 1),
@@ -55,7 +55,7 @@ impl Counters {
 
     pub(crate) fn instantiated(&self, took: Duration) {
         add(&self.instances, 1);
-        add(&self.instantiate_us, micros(took));
+        add(&self.instantiate_ns, nanos(took));
     }
 
     pub(crate) fn called(
@@ -66,7 +66,7 @@ impl Counters {
         host_calls: u64,
     ) {
         add(&self.calls, 1);
-        add(&self.call_us, micros(took));
+        add(&self.call_ns, nanos(took));
         if matches!(result, Err(Error::Trap { .. })) {
             add(&self.traps, 1);
         }
@@ -79,13 +79,13 @@ impl Counters {
         RuntimeMetrics {
             engine: engine.to_string(),
             modules_prepared: get(&self.modules_prepared),
-            compile_us: get(&self.compile_us),
+            compile_ns: get(&self.compile_ns),
             cache_hits: get(&self.cache_hits),
             cache_misses: get(&self.cache_misses),
             instances: get(&self.instances),
-            instantiate_us: get(&self.instantiate_us),
+            instantiate_ns: get(&self.instantiate_ns),
             calls: get(&self.calls),
-            call_us: get(&self.call_us),
+            call_ns: get(&self.call_ns),
             traps: get(&self.traps),
             fuel_consumed: get(&self.fuel_consumed),
             host_calls: get(&self.host_calls),
@@ -99,15 +99,15 @@ pub struct RuntimeMetrics {
     pub engine: String,
     /// Modules prepared (validated, rewritten, compiled or loaded from the cache).
     pub modules_prepared: u64,
-    /// Time spent preparing them, cache loads included.
-    pub compile_us: u64,
+    /// Time spent preparing them, cache loads included, in nanoseconds.
+    pub compile_ns: u64,
     pub cache_hits: u64,
     pub cache_misses: u64,
     pub instances: u64,
-    pub instantiate_us: u64,
+    pub instantiate_ns: u64,
     /// Calls into guests (start functions included), with the time they took.
     pub calls: u64,
-    pub call_us: u64,
+    pub call_ns: u64,
     /// Calls that ended in a trap.
     pub traps: u64,
     /// Fuel consumed by calls, where fuel is metered.
@@ -131,7 +131,7 @@ impl RuntimeMetrics {
                 "compile_seconds_total",
                 "counter",
                 "Time spent preparing modules",
-                self.compile_us,
+                self.compile_ns,
             ),
             (
                 "cache_hits_total",
@@ -155,14 +155,14 @@ impl RuntimeMetrics {
                 "instantiate_seconds_total",
                 "counter",
                 "Time spent instantiating",
-                self.instantiate_us,
+                self.instantiate_ns,
             ),
             ("calls_total", "counter", "Calls into guests", self.calls),
             (
                 "call_seconds_total",
                 "counter",
                 "Time spent in calls into guests",
-                self.call_us,
+                self.call_ns,
             ),
             (
                 "traps_total",
@@ -188,7 +188,7 @@ impl RuntimeMetrics {
             let _ = writeln!(text, "# HELP wasmux_{name} {help}.");
             let _ = writeln!(text, "# TYPE wasmux_{name} {kind}");
             let value = if name.contains("_seconds_") {
-                format!("{}", value as f64 / 1e6)
+                format!("{}", value as f64 / 1e9)
             } else {
                 value.to_string()
             };

@@ -204,7 +204,7 @@ fn bench_one(
         instantiate_us: if instances == 0 {
             0.0
         } else {
-            (after.instantiate_us - before.instantiate_us) as f64 / instances as f64
+            (after.instantiate_ns - before.instantiate_ns) as f64 / 1e3 / instances as f64
         },
         throughput_per_s: args.iterations as f64 / wall.as_secs_f64(),
         p50_us: micros(percentile(&latencies, 50.0)),

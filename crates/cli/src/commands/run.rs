@@ -149,9 +149,9 @@ fn stats(instance: &mut Instance, runtime: &Runtime) -> Result<String> {
     } else {
         CacheOutcome::Off
     };
-    line["compile_us"] = metrics.compile_us.into();
+    line["compile_us"] = (metrics.compile_ns / 1000).into();
     line["cache"] = serde_json::to_value(cache)?;
-    line["instantiate_us"] = metrics.instantiate_us.into();
+    line["instantiate_us"] = (metrics.instantiate_ns / 1000).into();
     Ok(line.to_string())
 }
 

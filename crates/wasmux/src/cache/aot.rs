@@ -53,7 +53,7 @@ pub fn read_aot(path: &Path, engine: &dyn Engine) -> Result<AotArtifact, CacheEr
         path: path.to_path_buf(),
         reason,
     };
-    let (key, entry) = format::read(&bytes).map_err(rejected)?;
+    let (key, entry) = format::read_owned(bytes).map_err(rejected)?;
     if key.engine != expected {
         return Err(rejected(Rejection::Foreign {
             found: Box::new(key.engine),

@@ -21,7 +21,7 @@ pub enum Rejection {
     TrailingBytes { expected: u64, found: u64 },
     #[error("malformed header field at byte offset {offset:#x}")]
     Malformed { offset: usize },
-    #[error("corrupt: the sha256 checksum does not match the contents")]
+    #[error("corrupt: the checksum does not match the contents")]
     Corrupt,
     /// Intact, but written by another engine, engine version, target or configuration.
     #[error(

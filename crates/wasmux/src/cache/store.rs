@@ -81,9 +81,41 @@ impl CompileCache {
             Err(e) if absent(&e) => return Ok(None),
             Err(source) => return Err(CacheError::Io { path, source }),
         };
-        check(&bytes, key)
+        check(bytes, key)
             .map(Some)
             .map_err(|reason| CacheError::Rejected { path, reason })
+    }
+
+    /// [`CompileCache::get`] without reading the entry into memory: `use_entry` sees its
+    /// metadata and code in place, in the file mapped read-only. A cached start reads tens of
+    /// megabytes for a large program; mapping them spares a copy and the page faults of a
+    /// fresh buffer.
+    pub(crate) fn get_mapped<T>(
+        &self,
+        key: &CacheKey,
+        use_entry: impl FnOnce(&[u8], &[u8]) -> T,
+    ) -> Result<Option<T>, CacheError> {
+        let path = self.path_of(key);
+        let file = match fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if absent(&e) => return Ok(None),
+            Err(source) => return Err(CacheError::Io { path, source }),
+        };
+        // SAFETY: entries are never written in place: `put` writes a new file and renames it
+        // over the old one, so the mapped file keeps its contents while it is mapped. Only a
+        // process truncating cache files by hand could change them under us, and the cache
+        // directory is the user's own, as wasmtime's is.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| CacheError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let rejected = |reason| CacheError::Rejected {
+            path: path.clone(),
+            reason,
+        };
+        let (found, metadata, artifact) = format::verify(&map).map_err(rejected)?;
+        matches_key(&found, key).map_err(rejected)?;
+        Ok(Some(use_entry(&map[metadata], &map[artifact])))
     }
 
     /// Stores `entry` under `key`, replacing any entry there. Readers see the old file or the
@@ -187,11 +219,17 @@ fn owned(name: &str) -> bool {
 }
 
 /// The entry in `bytes` if it is intact and was written under `key`.
-pub(crate) fn check(bytes: &[u8], key: &CacheKey) -> Result<Entry, Rejection> {
-    let (found, entry) = format::read(bytes)?;
+pub(crate) fn check(bytes: Vec<u8>, key: &CacheKey) -> Result<Entry, Rejection> {
+    let (found, entry) = format::read_owned(bytes)?;
+    matches_key(&found, key)?;
+    Ok(entry)
+}
+
+/// Whether an intact entry's key is `key`, and if not, how it differs.
+fn matches_key(found: &CacheKey, key: &CacheKey) -> Result<(), Rejection> {
     if found.engine != key.engine {
         return Err(Rejection::Foreign {
-            found: Box::new(found.engine),
+            found: Box::new(found.engine.clone()),
             expected: Box::new(key.engine.clone()),
         });
     }
@@ -205,7 +243,7 @@ pub(crate) fn check(bytes: &[u8], key: &CacheKey) -> Result<Entry, Rejection> {
             what: "rewrite options",
         });
     }
-    Ok(entry)
+    Ok(())
 }
 
 /// Writes `name` in `dir` through a temporary file in the same directory and a rename, so

@@ -54,11 +54,11 @@ fn a_corrupted_byte_in_the_header_is_a_miss() {
     assert_eq!(rejection(&cache, &key), Rejection::NotAnEntry);
     replaced(&cache, &key, &entry);
 
-    // The format number.
+    // The format number (2, with a bit flipped: 34).
     flip(&path, |_| 8);
     assert!(matches!(
         rejection(&cache, &key),
-        Rejection::Format { found: 33 }
+        Rejection::Format { found: 34 }
     ));
     replaced(&cache, &key, &entry);
 }
