@@ -298,3 +298,6 @@ mod malformed;
 
 #[path = "cli/bench.rs"]
 mod bench;
+
+#[path = "cli/auto.rs"]
+mod auto;

@@ -9,6 +9,7 @@
 //! # Ok::<(), wasmux::Error>(())
 //! ```
 
+pub mod auto;
 mod cache;
 mod cached;
 pub mod engines;

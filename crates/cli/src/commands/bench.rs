@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use wasmux::auto::{self, Calls};
 use wasmux::wasi::{Stdio, WasiCtx};
 use wasmux::{Module, PreparedModule, Runtime, Val};
 
@@ -30,7 +31,7 @@ pub struct BenchArgs {
     /// The exported function to call; its arguments follow the module. Default: `_start`.
     #[arg(long, value_name = "FUNC")]
     invoke: Option<String>,
-    /// Engine variants, comma-separated, or `all` (see `wasmux engines`).
+    /// Engine variants, comma-separated, `all` (see `wasmux engines`), or `auto`.
     #[arg(long, value_delimiter = ',', default_value = "wasmtime")]
     engine: Vec<String>,
     /// Worker threads.
@@ -85,7 +86,22 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let engines = if args.engine.iter().any(|e| e == "all") {
         wasmux::engine_names()
     } else {
-        args.engine.clone()
+        // Many calls: `auto` picks what runs them fastest.
+        let auto = || {
+            let cache = args.cache.cache();
+            let limits = args.limits.limits();
+            auto::choose(module.bytes(), Calls::Many, cache.as_ref(), &limits, false).engine
+        };
+        args.engine
+            .iter()
+            .map(|e| {
+                if e == "auto" {
+                    auto().to_string()
+                } else {
+                    e.clone()
+                }
+            })
+            .collect()
     };
     let bar = progress_bar((args.iterations * engines.len()) as u64);
     let mut rows = Vec::new();

@@ -22,17 +22,22 @@ impl CacheArgs {
     /// `builder` with the cache these flags ask for. Without a directory to use (no HOME), it
     /// runs uncached, as it would with --no-cache.
     pub fn apply(&self, builder: RuntimeBuilder) -> RuntimeBuilder {
-        if self.no_cache {
-            return builder;
-        }
-        match self
-            .cache
-            .clone()
-            .or_else(|| wasmux::default_cache_dir().ok())
-        {
-            Some(dir) => builder.cache(CompileCache::open(dir)),
+        match self.cache() {
+            Some(cache) => builder.cache(cache),
             None => builder,
         }
+    }
+
+    /// The cache these flags ask for, if any.
+    pub fn cache(&self) -> Option<CompileCache> {
+        if self.no_cache {
+            return None;
+        }
+        let dir = self
+            .cache
+            .clone()
+            .or_else(|| wasmux::default_cache_dir().ok())?;
+        Some(CompileCache::open(dir))
     }
 }
 
@@ -40,16 +45,26 @@ impl CacheArgs {
 /// is; a module is loaded from the compile cache or compiled (and stored). A cache that cannot
 /// be written is reported once, and the module runs all the same.
 pub fn prepare(runtime: &Runtime, path: &Path) -> Result<PreparedModule> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    prepare_read(runtime, path, &read(path)?)
+}
+
+/// The bytes of the module at `path`; a missing file is named.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
         wasmux::Error::Io(std::io::Error::new(
             e.kind(),
             format!("{}: {e}", path.display()),
         ))
-    })?;
-    let prepared = if wasmux::is_aot(&bytes) {
+        .into()
+    })
+}
+
+/// [`prepare`] of bytes already read from `path`.
+pub fn prepare_read(runtime: &Runtime, path: &Path, bytes: &[u8]) -> Result<PreparedModule> {
+    let prepared = if wasmux::is_aot(bytes) {
         runtime.prepare_artifact(path)?
     } else {
-        runtime.prepare_bytes(&path.display().to_string(), &bytes)?
+        runtime.prepare_bytes(&path.display().to_string(), bytes)?
     };
     if let Some(why) = prepared.cache_error() {
         eprintln!("wasmux: warning: {why}; compiled code is not kept");

@@ -6,6 +6,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+use wasmux::auto::{self, Calls, Choice};
 use wasmux::{CacheOutcome, Error, ErrorKind, ExportKind, Instance, Runtime, UnknownImports};
 
 /// Run a module: its `_start` (a command, with WASI), or one exported function with --invoke.
@@ -38,7 +40,8 @@ use wasmux::{CacheOutcome, Error, ErrorKind, ExportKind, Instance, Runtime, Unkn
     i32::MAX all give 134, like an `unreachable`); 1 on any other error, including a\n\
     policy refused before the guest starts.")]
 pub struct RunArgs {
-    /// Engine variant (see `wasmux engines`).
+    /// Engine variant (see `wasmux engines`), or `auto`: the one that should finish first,
+    /// from the module's size and what is in the compile cache (the rule is in ENGINES.md).
     #[arg(long, default_value = "wasmtime")]
     engine: String,
     /// Call this exported function instead of `_start`; its parameters come from the front of
@@ -83,21 +86,68 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .chain(args.args.iter().cloned())
         .collect();
     let ctx = args.policy.wasi_ctx(&policy, argv)?;
-    let mut builder = Runtime::builder()
-        .engine(&args.engine)
-        .limits(args.limits.over(policy.limits.to_limits()))
-        // Linked for every module: only those importing wasi_snapshot_preview1 use it.
-        .wasi_shared(ctx);
-    if let Some(how) = args.unknown_imports {
-        builder = builder.unknown_imports(match how {
-            UnknownImportsArg::Trap => UnknownImports::Trap,
-            UnknownImportsArg::Default => UnknownImports::Default,
+    let limits = args.limits.over(policy.limits.to_limits());
+    let module = cache_args::read(&args.module)?;
+    let mut choice = (args.engine == AUTO).then(|| {
+        let choice = auto::choose(
+            &module,
+            Calls::One,
+            args.cache.cache().as_ref(),
+            &limits,
+            false,
+        );
+        warm_cache(&choice, &args, &module, &limits);
+        choice
+    });
+    let engine = choice
+        .as_ref()
+        .map_or(args.engine.clone(), |c| c.engine.to_string());
+    let engine = engine.as_str();
+    // The one instance takes the context; a runtime made again for another engine (below)
+    // hands it over instead of opening the granted directories and sockets twice.
+    let ctx = Arc::new(Mutex::new(Some(ctx)));
+    let runtime_on = |engine: &str| -> Result<Runtime> {
+        let ctx = ctx.clone();
+        let mut builder = Runtime::builder()
+            .engine(engine)
+            .limits(limits.clone())
+            // Linked for every module: only those importing wasi_snapshot_preview1 use it.
+            .wasi(move || {
+                ctx.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take()
+                    .ok_or_else(|| std::io::Error::other("the WASI context is already in use"))
+            });
+        if let Some(how) = args.unknown_imports {
+            builder = builder.unknown_imports(match how {
+                UnknownImportsArg::Trap => UnknownImports::Trap,
+                UnknownImportsArg::Default => UnknownImports::Default,
+            });
+        }
+        Ok(args.cache.apply(builder).build()?)
+    };
+    spinner.set_message(format!("compiling {what} on {engine}"));
+    let mut runtime = runtime_on(engine)?;
+    let mut prepared = cache_args::prepare_read(&runtime, &args.module, &module);
+    let unsupported = |p: &Result<_>| {
+        p.as_ref()
+            .err()
+            .and_then(|e| e.downcast_ref::<Error>())
+            .map(Error::kind)
+            == Some(ErrorKind::Unsupported)
+    };
+    if choice.is_some() && engine != FALLBACK && unsupported(&prepared) {
+        // The interpreter auto chose lacks a proposal the module uses: the engine with them all.
+        runtime = runtime_on(FALLBACK)?;
+        prepared = cache_args::prepare_read(&runtime, &args.module, &module);
+        choice = Some(Choice {
+            engine: FALLBACK,
+            reason: "the interpreter it would choose lacks a proposal the module uses",
+            warm_cache_for: None,
         });
     }
-    let runtime = args.cache.apply(builder).build()?;
-    spinner.set_message(format!("compiling {what} on {}", args.engine));
     let instantiating = || format!("cannot instantiate {}", args.module.display());
-    let prepared = cache_args::prepare(&runtime, &args.module).map_err(|e| {
+    let prepared = prepared.map_err(|e| {
         // A module that is not one is reported as it is; anything later, with the module named.
         match e.downcast_ref::<Error>().map(Error::kind) {
             Some(
@@ -123,7 +173,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         instance.call_with_strings(&func, params)
     };
     if args.stats {
-        eprintln!("{}", stats(&mut instance, &runtime)?);
+        eprintln!("{}", stats(&mut instance, &runtime, choice.as_ref())?);
     }
     // Some engines compile functions on their first call, so an error that is not the
     // guest's own doing can surface here: it names the module like one at instantiation.
@@ -139,7 +189,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 }
 
 /// The call's figures and what it took to get there: `--stats`'s one JSON line.
-fn stats(instance: &mut Instance, runtime: &Runtime) -> Result<String> {
+fn stats(instance: &mut Instance, runtime: &Runtime, choice: Option<&Choice>) -> Result<String> {
     let mut line = serde_json::to_value(instance.last_call_stats())?;
     let metrics = runtime.metrics();
     let cache = if metrics.cache_hits > 0 {
@@ -152,7 +202,40 @@ fn stats(instance: &mut Instance, runtime: &Runtime) -> Result<String> {
     line["compile_us"] = (metrics.compile_ns / 1000).into();
     line["cache"] = serde_json::to_value(cache)?;
     line["instantiate_us"] = (metrics.instantiate_ns / 1000).into();
+    if let Some(choice) = choice {
+        line["engine_choice"] = choice.reason.into();
+    }
     Ok(line.to_string())
+}
+
+/// `--engine auto`.
+const AUTO: &str = "auto";
+/// What `--engine auto` runs a module on when the engine it chose cannot run it.
+const FALLBACK: &str = "wasmtime";
+
+/// Puts the code of the engine `--engine auto` would choose next time into the cache, on a
+/// thread of its own while the guest runs. Work it has not finished when the guest ends is
+/// dropped with the process: a short run costs nothing, a long one leaves the next run cached.
+fn warm_cache(choice: &Choice, args: &RunArgs, module: &[u8], limits: &wasmux::Limits) {
+    let (Some(engine), Some(cache)) = (choice.warm_cache_for, args.cache.cache()) else {
+        return;
+    };
+    let (name, module, limits) = (
+        args.module.display().to_string(),
+        module.to_vec(),
+        limits.clone(),
+    );
+    std::thread::spawn(move || {
+        let runtime = Runtime::builder()
+            .engine(engine)
+            .limits(limits)
+            .cache(cache)
+            .build();
+        if let Ok(runtime) = runtime {
+            // Any failure only means the next run compiles, as this one would have.
+            let _ = runtime.prepare_bytes(&name, &module);
+        }
+    });
 }
 
 /// The export a reactor runs once before anything else.
