@@ -17,31 +17,31 @@ pub struct Kernel {
 pub const KERNELS: &[Kernel] = &[
     Kernel {
         name: "list",
-        default_n: 30_000,
+        default_n: 36_000,
         what: "CoreMark's list: find, reverse and merge-sort a 256-node linked list",
         run: coremark::list,
     },
     Kernel {
         name: "matrix",
-        default_n: 12_000,
+        default_n: 22_000,
         what: "CoreMark's matrix: add, multiply and bit-extract small-integer 24x24 matrices",
         run: coremark::matrix,
     },
     Kernel {
         name: "state",
-        default_n: 50_000,
+        default_n: 85_000,
         what: "CoreMark's state machine: classify the numbers in a 2 KiB string, twice",
         run: coremark::state,
     },
     Kernel {
         name: "crc16",
-        default_n: 16_000,
+        default_n: 11_000,
         what: "CoreMark's CRC-16, bit by bit, over 8 KiB",
         run: coremark::crc16,
     },
     Kernel {
         name: "sha256",
-        default_n: 7_000,
+        default_n: 6_000,
         what: "SHA-256 (the sha2 crate) of a 16 KiB buffer",
         run: workloads::sha256,
     },
@@ -53,13 +53,13 @@ pub const KERNELS: &[Kernel] = &[
     },
     Kernel {
         name: "sort",
-        default_n: 1_500,
+        default_n: 2_200,
         what: "sort_unstable of 20,000 xorshift u64",
         run: workloads::sort,
     },
     Kernel {
         name: "regex",
-        default_n: 150,
+        default_n: 220,
         what: "regex crate (without Unicode tables): captures over 400 log lines",
         run: workloads::regex,
     },
