@@ -185,6 +185,8 @@ def main():
     args = p.parse_args()
 
     wasmux, wasmtime = args.wasmux, args.wasmtime
+    # Other work on the machine skews every row (the thread speed-up most): recorded with them.
+    load_before = os.getloadavg()
     results = Results()
     failures = []
     scratch = tempfile.mkdtemp(prefix="wasmux-bench-")
@@ -314,7 +316,8 @@ def main():
     version = lambda argv: subprocess.run(argv, capture_output=True, text=True).stdout.strip()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     report = {
-        "machine": {"cpus": os.cpu_count(), "cpu": cpu, "system": platform.platform()},
+        "machine": {"cpus": os.cpu_count(), "cpu": cpu, "system": platform.platform(),
+                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "wasmux": version([wasmux, "--version"]),
         "wasmtime_cli": version([wasmtime, "--version"]),
         "runs": args.runs,
@@ -328,7 +331,8 @@ def main():
     with open(args.json, "w") as f:
         json.dump(report, f, indent=2)
     print(f"{report['wasmux']} against {report['wasmtime_cli']}, on {cpu} ({os.cpu_count()} cpus); "
-          f"medians of {args.runs} paired runs{' (--quick)' if args.quick else ''}")
+          f"medians of {args.runs} paired runs{' (--quick)' if args.quick else ''}; load average "
+          f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after")
     print_table(results)
     print(LEGEND.format(divisor=args.engine_divisor))
     for failure in failures:

@@ -373,7 +373,10 @@ fn compute_kernels_give_one_checksum_on_every_engine() {
         let out = wasmux_in(here, &["run", "--engine", e, &compute, "all", "3"]);
         assert!(out.status.success(), "{e}: {}", text(&out.stderr));
         let stdout = text(&out.stdout);
-        let kernels: Vec<&str> = stdout.lines().map(|l| l.split(' ').next().unwrap()).collect();
+        let kernels: Vec<&str> = stdout
+            .lines()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
         assert_eq!(
             kernels,
             ["list", "matrix", "state", "crc16", "sha256", "matmul", "sort", "regex"],
@@ -382,7 +385,9 @@ fn compute_kernels_give_one_checksum_on_every_engine() {
         // crc16 (index 3) through the export; its checksum is the `all` line's, in decimal.
         let out = wasmux_in(
             here,
-            &["run", "--engine", e, "--invoke", "kernel", &compute, "3", "3"],
+            &[
+                "run", "--engine", e, "--invoke", "kernel", &compute, "3", "3",
+            ],
         );
         assert!(out.status.success(), "{e}: {}", text(&out.stderr));
         let line = stdout.lines().nth(3).unwrap();
