@@ -192,8 +192,8 @@ def main():
     scratch = tempfile.mkdtemp(prefix="wasmux-bench-")
     try:
         help_text = subprocess.run([wasmux, "run", "--help"], capture_output=True, text=True).stdout
-        has_cache = "--cache" in help_text
-        has_no_cache = "--no-cache" in help_text
+        has_cache = re.search(r"--cache\b(?!-)", help_text) is not None
+        has_no_cache = re.search(r"--no-cache\b(?!-)", help_text) is not None
         # Cold means no compile cache on either side: wasmux's own flag when it has one (and
         # no WASMUX_CACHE from the caller's environment), wasmtime's `-C cache=n`.
         os.environ.pop("WASMUX_CACHE", None)
