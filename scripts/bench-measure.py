@@ -20,11 +20,6 @@ import sys
 import tempfile
 import time
 
-# The engine variants `wasmux run --engine` takes, in `wasmux engines` order; the first is the
-# one compared with the wasmtime CLI.
-ENGINES = ["wasmtime", "wasmtime:winch", "wasmtime:pulley", "wasmer", "wasmer:llvm", "wasm3", "wasmi"]
-
-
 LEGEND = """\
 Times are wall-clock times of whole processes (compiling included) unless the unit says otherwise.
 ratio: start and kernel rows on wasmtime: wasmux / wasmtime CLI, medians of runs alternated in
@@ -237,6 +232,9 @@ def main():
         # `wasmux bench` can ask for one; until then the row says so.
         results.add("instantiate", "instantiate, pooled: hello.wasm", "wasmtime", note="not measured yet: no pooled instances in `wasmux bench`")
 
+        # Every engine variant of this build but wasmtime (Cranelift), compared with the CLI.
+        _, out = run([wasmux, "engines", "--json"])
+        others = [e["name"] for e in json.loads(out)["engines"] if e["name"] != "wasmtime"]
         kernels = kernels_of(wasmux, args.compute)
         index = {name: i for i, (name, _) in enumerate(kernels)}
 
@@ -291,7 +289,7 @@ def main():
             tail = [args.compute, name, str(n_other)]
             _, expected = run(wasmtime_cold + tail)
             expected = expected.strip()
-            for engine in ENGINES[1:]:
+            for engine in others:
                 times, stats = [], []
                 note = ""
                 for _ in range(args.engine_runs):
