@@ -1,6 +1,8 @@
 //! Helpers shared by the test guests: raw WASI imports (to hand the host bad pointers on
 //! purpose) and a uniform way to print the outcome of a file operation.
 
+pub mod compute;
+
 use std::io;
 
 pub mod raw {

@@ -359,3 +359,44 @@ fn one_call_with_huge_iovecs_uses_bounded_host_memory() {
         }
     }
 }
+
+#[test]
+fn compute_kernels_give_one_checksum_on_every_engine() {
+    // The benchmark kernels of scripts/bench (guests/src/bin/compute.rs), each run a few
+    // times: integer work, a hash, f64 matrices, a sort and a regex must agree everywhere,
+    // through `_start` and through the exported `kernel` function alike.
+    let compute = guest_path("compute").display().to_string();
+    let here = Path::new(".");
+    let mut first: Option<(String, String)> = None;
+    for engine in engines() {
+        let e = engine.as_str();
+        let out = wasmux_in(here, &["run", "--engine", e, &compute, "all", "3"]);
+        assert!(out.status.success(), "{e}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let kernels: Vec<&str> = stdout
+            .lines()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            kernels,
+            ["list", "matrix", "state", "crc16", "sha256", "matmul", "sort", "regex"],
+            "{e}: {stdout}"
+        );
+        // crc16 (index 3) through the export; its checksum is the `all` line's, in decimal.
+        let out = wasmux_in(
+            here,
+            &[
+                "run", "--engine", e, "--invoke", "kernel", &compute, "3", "3",
+            ],
+        );
+        assert!(out.status.success(), "{e}: {}", text(&out.stderr));
+        let line = stdout.lines().nth(3).unwrap();
+        let hex = line.rsplit(' ').next().unwrap();
+        let value = u64::from_str_radix(hex, 16).unwrap() as i64;
+        assert_eq!(text(&out.stdout), format!("{value}\n"), "{e}");
+        match &first {
+            None => first = Some((engine.clone(), stdout)),
+            Some((other, want)) => assert_eq!(&stdout, want, "{e} differs from {other}"),
+        }
+    }
+}

@@ -2,6 +2,8 @@
 //! metering and timeout checks.
 //!
 //! Run with `cargo bench -p wasmux --bench overhead`; filter with e.g. `-- compute_loop/wasmi`.
+//! Whole programs (start-up, instantiation, threads, compute kernels) against the wasmtime CLI
+//! are measured by `scripts/bench` instead, process by process.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::Duration;
