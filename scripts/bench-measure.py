@@ -180,6 +180,7 @@ def main():
     args = p.parse_args()
 
     wasmux, wasmtime = args.wasmux, args.wasmtime
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     # Other work on the machine skews every row (the thread speed-up most): recorded with them.
     load_before = os.getloadavg()
     results = Results()
@@ -220,17 +221,20 @@ def main():
             a, b, _, _ = paired(label, wasmux_cached + tail, wasmtime_cached + tail, runs, warm=1)
             results.add("start", label, "wasmtime", a, b, runs=runs, note=cache_note)
 
-        # Instantiation: the mean over many fresh instances, as `wasmux bench` counts it.
+        # Instantiation: the mean over many fresh instances, as `wasmux bench` counts it, with
+        # and without a pool (wasmtime's pooling allocator; elsewhere fresh instances), for a
+        # WASI program (a context per instance) and for a module with no imports.
         iterations = 20 if args.quick else 500
-        progress(f"instantiate: {iterations} instances of hello.wasm on every engine")
-        _, out = run([wasmux, "bench", "--engine", "all", "--fresh-instance", "--iterations", str(iterations),
-                      "--json", args.small])
-        for row in json.loads(out):
-            results.add("instantiate", "instantiate: hello.wasm", row["engine"], [row["instantiate_us"]],
-                        unit="us", runs=1, note=f"mean of {iterations}")
-        # POOLED ROW: instantiation from a pool (the pooling allocator) goes here once
-        # `wasmux bench` can ask for one; until then the row says so.
-        results.add("instantiate", "instantiate, pooled: hello.wasm", "wasmtime", note="not measured yet: no pooled instances in `wasmux bench`")
+        fib = os.path.join(root, "examples", "fib.wat")
+        for what, module, call in (("hello.wasm", args.small, []), ("fib.wat, no imports", fib, ["--invoke", "fib", "1"])):
+            for pooled in (False, True):
+                label = f"instantiate{', pooled' if pooled else ''}: {what}"
+                progress(f"{label}: {iterations} instances on every engine")
+                _, out = run([wasmux, "bench", "--engine", "all", "--fresh-instance", "--iterations", str(iterations),
+                              "--json"] + (["--pool"] if pooled else []) + [module] + call)
+                for row in json.loads(out):
+                    results.add("instantiate", label, row["engine"], [row["instantiate_us"]],
+                                unit="us", runs=1, note=f"mean of {iterations}")
 
         # Every engine variant of this build but wasmtime (Cranelift), compared with the CLI.
         _, out = run([wasmux, "engines", "--json"])
