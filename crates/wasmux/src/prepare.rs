@@ -65,6 +65,35 @@ pub(crate) fn rewrite(
 /// An instruction the engine refused, named where the user's module has it: rewriting
 /// moved it, or added it.
 fn in_input(e: Error, name: &str, wasm: &[u8], opts: &Options, compiled: &[u8]) -> Error {
+    if let Error::InvalidModule {
+        offset, message, ..
+    } = e
+    {
+        // The engine validated what it was given. Where that was the user's module, its
+        // offsets are the module's; where rewriting changed it (a function at the limit of
+        // locals, given one more), the error is about the rewriting, and says so.
+        if wasm == compiled {
+            return Error::InvalidModule {
+                file: name.to_string(),
+                offset,
+                message,
+            };
+        }
+        let (offset, message) = match wasmux_instrument::origin(wasm, opts, compiled, offset) {
+            Some(Origin::Input { offset, .. }) => {
+                (offset, format!("{message} (once rewritten for the limits)"))
+            }
+            _ => (
+                offset,
+                format!("{message} (in code rewritten for the limits; the offset is in that code)"),
+            ),
+        };
+        return Error::InvalidModule {
+            file: name.to_string(),
+            offset,
+            message,
+        };
+    }
     let Error::RefusedCode {
         engine,
         func,

@@ -105,10 +105,10 @@ impl RuntimeBuilder {
     /// number.
     ///
     /// ```no_run
-    /// use wasmux::{wasi::{Policy, Stdio, WasiCtx}, Runtime};
+    /// use wasmux::{wasi::{Policy, PolicyError, Stdio}, Runtime};
     /// let policy = Policy::from_file("policy.toml")?;
     /// let runtime = Runtime::builder()
-    ///     .wasi(move || Ok(policy.wasi_ctx()?.stdout(Stdio::Inherit)))
+    ///     .wasi(move || Ok::<_, PolicyError>(policy.wasi_ctx()?.stdout(Stdio::Inherit)))
     ///     .build()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
