@@ -23,7 +23,6 @@ pub(crate) fn configure(config: &mut Config, pool: &PoolConfig) {
         .total_memories(slots.saturating_mul(MEMORIES_PER_MODULE))
         .total_tables(slots.saturating_mul(TABLES_PER_MODULE))
         .total_gc_heaps(slots)
-        .total_stacks(slots)
         .max_memories_per_module(MEMORIES_PER_MODULE)
         .max_tables_per_module(TABLES_PER_MODULE)
         .table_elements(TABLE_ELEMENTS)
