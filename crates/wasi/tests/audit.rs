@@ -95,22 +95,9 @@ fn each_instance_gets_its_own_context_unless_one_is_shared() {
             })
             .build()
             .unwrap();
-        let prepared = runtime.prepare(&module).unwrap();
-        let (mut first, mut second) = (
-            prepared.instantiate().unwrap(),
-            prepared.instantiate().unwrap(),
-        );
         // Each descriptor table starts with stdio and the one preopen (3).
-        assert_eq!(call_i32(&mut first, "open", &[]), 4, "{engine}");
-        assert_eq!(call_i32(&mut second, "open", &[]), 4, "{engine}");
-        assert_eq!(call_i32(&mut first, "open", &[]), 5, "{engine}");
-        let numbers: std::collections::BTreeSet<u64> =
-            events.lock().unwrap().iter().map(|e| e.instance).collect();
-        assert_eq!(
-            numbers.len(),
-            2,
-            "{engine}: audit instance numbers {numbers:?}"
-        );
+        assert_eq!(opens(&runtime, &module), [4, 4, 5], "{engine}");
+        assert_eq!(audited_instances(&events), 2, "{engine}");
 
         // Shared: one table, one number.
         let (audit, events) = collector(AuditLevel::All);
@@ -123,19 +110,29 @@ fn each_instance_gets_its_own_context_unless_one_is_shared() {
             .wasi_shared(ctx)
             .build()
             .unwrap();
-        let prepared = runtime.prepare(&module).unwrap();
-        let (mut first, mut second) = (
-            prepared.instantiate().unwrap(),
-            prepared.instantiate().unwrap(),
-        );
-        assert_eq!(call_i32(&mut first, "open", &[]), 4, "{engine}");
-        assert_eq!(call_i32(&mut second, "open", &[]), 5, "{engine}");
-        let numbers: std::collections::BTreeSet<u64> =
-            events.lock().unwrap().iter().map(|e| e.instance).collect();
-        assert_eq!(
-            numbers.len(),
-            1,
-            "{engine}: audit instance numbers {numbers:?}"
-        );
+        assert_eq!(opens(&runtime, &module), [4, 5, 6], "{engine}");
+        assert_eq!(audited_instances(&events), 1, "{engine}");
     }
+}
+
+/// The descriptors two instances of `module` get from opening a file: the first, the second,
+/// then the first again.
+fn opens(runtime: &wasmux::Runtime, module: &wasmux::Module) -> [i32; 3] {
+    let prepared = runtime.prepare(module).unwrap();
+    let (mut first, mut second) = (
+        prepared.instantiate().unwrap(),
+        prepared.instantiate().unwrap(),
+    );
+    [
+        call_i32(&mut first, "open", &[]),
+        call_i32(&mut second, "open", &[]),
+        call_i32(&mut first, "open", &[]),
+    ]
+}
+
+/// How many audit instance numbers the events carry.
+fn audited_instances(events: &Mutex<Vec<AuditEvent>>) -> usize {
+    let numbers: std::collections::BTreeSet<u64> =
+        events.lock().unwrap().iter().map(|e| e.instance).collect();
+    numbers.len()
 }

@@ -3,7 +3,7 @@
 
 use crate::cache::{CacheError, CacheKey, CompileCache, Entry};
 use crate::cached;
-use crate::imports::{module_imports, HostFuncs, UnknownImports};
+use crate::imports::{module_imports, HostFuncs, ModuleImport, UnknownImports};
 use crate::instance::Instance;
 use crate::metrics::{CacheOutcome, Counters, RuntimeMetrics};
 use crate::module::Module;
@@ -12,7 +12,7 @@ use crate::prepare::{instrument_options, prepare_with, rewrite};
 use crate::prepared::{Code, PreparedModule};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmux_core::{Engine, Error, HostFunc, Limits, PoolConfig, StoreConfig};
+use wasmux_core::{CompiledModule, Engine, Error, HostFunc, Limits, PoolConfig, StoreConfig};
 use wasmux_instrument::Options;
 
 /// Makes the host functions one instance gets for itself: called once per instantiation.
@@ -280,12 +280,24 @@ impl Runtime {
             )));
         }
         let (compiled, imports) = cached::load(shared.engine.as_ref(), &aot.entry)?;
+        self.loaded(file, compiled, imports, started)
+    }
+
+    /// A prepared module of code loaded, not compiled: from the cache or an AOT file.
+    fn loaded(
+        &self,
+        name: String,
+        compiled: Arc<dyn CompiledModule>,
+        imports: Vec<ModuleImport>,
+        started: Instant,
+    ) -> Result<PreparedModule, Error> {
+        let shared = self.shared();
         let took = started.elapsed();
         shared.counters.prepared(took, CacheOutcome::Hit);
         PreparedModule::new(
             self.clone(),
             Code {
-                name: file,
+                name,
                 compiled,
                 imports,
                 metered: shared.rewrite.fuel,
@@ -344,20 +356,7 @@ impl Runtime {
         let shared = self.shared();
         let (cache, key) = (shared.cache.as_ref()?, key?);
         let (compiled, imports) = cached::lookup(cache, shared.engine.as_ref(), key)?;
-        let took = started.elapsed();
-        shared.counters.prepared(took, CacheOutcome::Hit);
-        Some(PreparedModule::new(
-            self.clone(),
-            Code {
-                name: name.to_string(),
-                compiled,
-                imports,
-                metered: shared.rewrite.fuel,
-                compile_time: took,
-                cache: CacheOutcome::Hit,
-                cache_error: None,
-            },
-        ))
+        Some(self.loaded(name.to_string(), compiled, imports, started))
     }
 
     fn compile_and_store(
