@@ -79,7 +79,7 @@ mod lower;
 mod meter;
 mod proposal;
 mod rewrite;
-mod sections;
+pub mod sections;
 mod trunc_sat;
 
 pub use error::InstrumentError;

@@ -1,6 +1,8 @@
-//! Removing whole sections from an encoded module, for the few the `Reencode` pass always
-//! writes back.
+//! Removing or keeping whole sections of an encoded module: the few the `Reencode` pass always
+//! writes back, and what a compile cache keeps of a module besides its code.
 
+pub const TYPE: u8 = 1;
+pub const IMPORT: u8 = 2;
 pub(crate) const START: u8 = 8;
 pub(crate) const DATA_COUNT: u8 = 12;
 
@@ -10,10 +12,17 @@ pub(crate) fn without(module: &[u8], ids: &[u8]) -> Vec<u8> {
     if ids.is_empty() {
         return module.to_vec();
     }
-    strip(module, ids).unwrap_or_else(|| module.to_vec())
+    copy(module, |id| !ids.contains(&id)).unwrap_or_else(|| module.to_vec())
 }
 
-fn strip(module: &[u8], ids: &[u8]) -> Option<Vec<u8>> {
+/// `module` with only the sections whose id is in `ids`, as they are; `None` if it is not a
+/// well-formed sequence of sections.
+pub fn only(module: &[u8], ids: &[u8]) -> Option<Vec<u8>> {
+    copy(module, |id| ids.contains(&id))
+}
+
+/// The module's header and the sections `keep` says yes to, in order.
+fn copy(module: &[u8], keep: impl Fn(u8) -> bool) -> Option<Vec<u8>> {
     let mut out = module.get(..8)?.to_vec();
     let mut pos = 8;
     while pos < module.len() {
@@ -23,7 +32,7 @@ fn strip(module: &[u8], ids: &[u8]) -> Option<Vec<u8>> {
         let size = read_leb_u32(module, &mut pos)? as usize;
         let end = pos.checked_add(size)?;
         let section = module.get(start..end)?;
-        if !ids.contains(&id) {
+        if keep(id) {
             out.extend_from_slice(section);
         }
         pos = end;

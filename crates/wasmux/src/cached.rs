@@ -36,31 +36,9 @@ pub(crate) fn key(engine: &dyn Engine, module: &[u8], opts: &Options) -> Option<
 /// What an entry keeps besides the code: the compiled module's imports (rewriting adds some),
 /// as a module of only its type and import sections, read back with the same parser.
 pub(crate) fn metadata(rewritten: &[u8]) -> Vec<u8> {
-    let mut out = b"\0asm\x01\0\0\0".to_vec();
-    for payload in wasmparser::Parser::new(0).parse_all(rewritten) {
-        let (id, range) = match payload {
-            Ok(wasmparser::Payload::TypeSection(r)) => (1u8, r.range()),
-            Ok(wasmparser::Payload::ImportSection(r)) => (2u8, r.range()),
-            Ok(wasmparser::Payload::CodeSectionStart { .. }) | Err(_) => break,
-            Ok(_) => continue,
-        };
-        out.push(id);
-        leb128(&mut out, range.len() as u64);
-        out.extend_from_slice(&rewritten[range]);
-    }
-    out
-}
-
-fn leb128(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+    use wasmux_instrument::sections::{only, IMPORT, TYPE};
+    // The bytes were validated or written by the rewriter, so their sections are well-formed.
+    only(rewritten, &[TYPE, IMPORT]).unwrap_or_default()
 }
 
 /// The code and imports an entry holds, loaded into `engine`.

@@ -67,8 +67,6 @@ pub struct Instance {
     runtime: Runtime,
     store: Box<dyn Store>,
     id: InstanceId,
-    engine: String,
-    timeout: Option<Duration>,
     metered: bool,
     interrupt: Arc<InterruptState>,
     host_calls: Arc<AtomicU64>,
@@ -125,8 +123,6 @@ impl Instance {
             runtime: prepared.runtime.clone(),
             store,
             id,
-            engine: shared.engine.info().name.clone(),
-            timeout: shared.limits.timeout,
             metered: prepared.code.metered,
             interrupt,
             host_calls,
@@ -235,7 +231,7 @@ impl Instance {
     /// not change between calls, so it is the peak the call reached.
     pub fn last_call_stats(&mut self) -> CallStats {
         CallStats {
-            engine: self.engine.clone(),
+            engine: self.runtime.engine().info().name.clone(),
             fuel_consumed: self.last.fuel_consumed,
             wall_us: self.last.wall.as_micros() as u64,
             peak_memory_bytes: self.store.memory_size(self.id).unwrap_or(0),
@@ -277,8 +273,12 @@ impl Instance {
         let fuel_before = self.fuel_remaining();
         let calls_before = self.host_calls.load(Ordering::Relaxed);
         let started = Instant::now();
-        self.interrupt
-            .call_boundary(self.timeout.map(|timeout| started + timeout));
+        self.interrupt.call_boundary(
+            self.runtime
+                .limits()
+                .timeout
+                .map(|timeout| started + timeout),
+        );
         let result = self.call_export(func, args);
         self.interrupt.call_boundary(None);
         let wall = started.elapsed();
@@ -301,10 +301,15 @@ impl Instance {
 
     /// Parses command-line strings as the arguments of `func`, then calls it.
     pub fn call_with_strings(&mut self, func: &str, args: &[String]) -> Result<Vec<Val>, Error> {
-        let ty = self.funcs[self.guest_func(func)?].ty.clone();
-        check_count(func, &ty, args.len())?;
-        let vals = ty
-            .params
+        let vals = self.parse_args(func, args)?;
+        self.call(func, &vals)
+    }
+
+    /// Command-line strings parsed as the arguments of `func`, once, for calls to come.
+    pub fn parse_args(&self, func: &str, args: &[String]) -> Result<Vec<Val>, Error> {
+        let ty = &self.funcs[self.guest_func(func)?].ty;
+        check_count(func, ty, args.len())?;
+        ty.params
             .iter()
             .zip(args)
             .enumerate()
@@ -316,8 +321,7 @@ impl Instance {
                     given: message,
                 })
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        self.call(func, &vals)
+            .collect()
     }
 }
 
@@ -367,7 +371,7 @@ fn check_args(func: &str, ty: &FuncType, args: &[Val]) -> Result<(), Error> {
 impl std::fmt::Debug for Instance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Instance")
-            .field("engine", &self.engine)
+            .field("engine", &self.runtime.engine().info().name)
             .field("serial", &self.serial)
             .finish_non_exhaustive()
     }

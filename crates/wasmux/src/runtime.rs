@@ -322,8 +322,8 @@ impl Runtime {
             engine: engine.info().name.clone(),
             what: "writing compiled code to a file (it compiles nothing worth keeping)".into(),
         };
-        let label = cached::rewrite_label(&shared.rewrite);
         if let Some(target) = target {
+            let label = cached::rewrite_label(&shared.rewrite);
             let rewritten = rewrite(engine, module.name(), module.bytes(), &shared.rewrite)?;
             let artifact = engine.precompile_for(&rewritten, target)?;
             let key = CacheKey::new(module.bytes(), label, artifact.key);
@@ -333,11 +333,12 @@ impl Runtime {
             };
             return Ok((key, entry));
         }
-        let engine_key = engine.artifact_key().ok_or_else(not_serializable)?;
+        let key =
+            cached::key(engine, module.bytes(), &shared.rewrite).ok_or_else(not_serializable)?;
         let compiled = prepare_with(engine, module.name(), module.bytes(), &shared.rewrite)?;
         let entry = cached::entry(engine, compiled.compiled.as_ref(), &compiled.bytes)?
             .ok_or_else(not_serializable)?;
-        Ok((CacheKey::new(module.bytes(), label, engine_key), entry))
+        Ok((key, entry))
     }
 
     fn cache_key(&self, module: &[u8]) -> Option<CacheKey> {

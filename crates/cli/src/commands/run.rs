@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use wasmux::auto::{self, Calls, Choice};
-use wasmux::{CacheOutcome, Error, ErrorKind, ExportKind, Instance, Runtime, UnknownImports};
+use wasmux::{Error, ErrorKind, ExportKind, Instance, PreparedModule, Runtime, UnknownImports};
 
 /// Run a module: its `_start` (a command, with WASI), or one exported function with --invoke.
 #[derive(Args)]
@@ -173,7 +173,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         instance.call_with_strings(&func, params)
     };
     if args.stats {
-        eprintln!("{}", stats(&mut instance, &runtime, choice.as_ref())?);
+        eprintln!("{}", stats(&mut instance, &prepared, choice.as_ref())?);
     }
     // Some engines compile functions on their first call, so an error that is not the
     // guest's own doing can surface here: it names the module like one at instantiation.
@@ -189,18 +189,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 }
 
 /// The call's figures and what it took to get there: `--stats`'s one JSON line.
-fn stats(instance: &mut Instance, runtime: &Runtime, choice: Option<&Choice>) -> Result<String> {
+fn stats(
+    instance: &mut Instance,
+    prepared: &PreparedModule,
+    choice: Option<&Choice>,
+) -> Result<String> {
     let mut line = serde_json::to_value(instance.last_call_stats())?;
-    let metrics = runtime.metrics();
-    let cache = if metrics.cache_hits > 0 {
-        CacheOutcome::Hit
-    } else if metrics.cache_misses > 0 {
-        CacheOutcome::Miss
-    } else {
-        CacheOutcome::Off
-    };
+    let metrics = prepared.runtime().metrics();
     line["compile_us"] = (metrics.compile_ns / 1000).into();
-    line["cache"] = serde_json::to_value(cache)?;
+    line["cache"] = serde_json::to_value(prepared.cache_outcome())?;
     line["instantiate_us"] = (metrics.instantiate_ns / 1000).into();
     if let Some(choice) = choice {
         line["engine_choice"] = choice.reason.into();
