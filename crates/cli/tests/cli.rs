@@ -6,12 +6,14 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
-/// Runs `wasmux` from the repository root, where the examples are.
+/// The repository root, where the examples are.
+fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// Runs `wasmux` from the repository root.
 fn wasmux(args: &[&str]) -> Output {
-    wasmux_in(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")),
-        args,
-    )
+    wasmux_in(root(), args)
 }
 
 fn stdout(o: &Output) -> String {

@@ -109,11 +109,7 @@ fn a_timeout_stops_an_endless_loop_on_every_engine() {
             },
         );
         // A watchdog turns a missed deadline into a failed assertion instead of a hung test.
-        let handle = inst.cancel_handle();
-        let watchdog = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(60));
-            handle.cancel();
-        });
+        let watchdog = cancel_after(&inst, Duration::from_secs(60));
         let trap = trap_of(&engine, inst.call("spin", &[]));
         assert_eq!(trap, Trap::Timeout, "{engine}");
         assert!(inst.interrupt_checks() > 0, "{engine}");
@@ -124,17 +120,8 @@ fn a_timeout_stops_an_endless_loop_on_every_engine() {
 #[test]
 fn a_cancel_handle_stops_an_endless_loop_from_another_thread() {
     for engine in engines() {
-        let runtime = Runtime::builder()
-            .engine(&engine)
-            .interruptible(true)
-            .build()
-            .unwrap();
-        let mut inst = runtime.instantiate(&module(SPIN)).unwrap();
-        let handle = inst.cancel_handle();
-        let canceller = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            handle.cancel();
-        });
+        let mut inst = interruptible_instance(&engine, SPIN);
+        let canceller = cancel_after(&inst, Duration::from_millis(20));
         let trap = trap_of(&engine, inst.call("spin", &[]));
         assert_eq!(trap, Trap::Interrupted, "{engine}");
         canceller.join().unwrap();

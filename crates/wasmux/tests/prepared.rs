@@ -193,12 +193,7 @@ const LOOPS: &str = r#"(module
 #[test]
 fn a_cancel_stops_the_call_it_was_made_during_and_no_later_one() {
     for engine in engines() {
-        let runtime = Runtime::builder()
-            .engine(&engine)
-            .interruptible(true)
-            .build()
-            .unwrap();
-        let mut inst = runtime.instantiate(&module(LOOPS)).unwrap();
+        let mut inst = interruptible_instance(&engine, LOOPS);
         let count = [Val::I32(100_000)];
 
         // Made between calls, it reaches nothing.
@@ -206,11 +201,7 @@ fn a_cancel_stops_the_call_it_was_made_during_and_no_later_one() {
         assert_eq!(inst.call("count", &count).unwrap(), vec![Val::I32(100_000)]);
 
         // Made during a call, it stops that call; the next runs to its end.
-        let handle = inst.cancel_handle();
-        let canceller = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            handle.cancel();
-        });
+        let canceller = cancel_after(&inst, Duration::from_millis(20));
         assert_eq!(trap_of(&engine, inst.call("spin", &[])), Trap::Interrupted);
         canceller.join().unwrap();
         assert_eq!(

@@ -1,6 +1,7 @@
 //! `wasmux cache ls|size|clean` on a cache filled through the library, as `run` fills it.
 
 use super::common::{text, wasmux_command};
+use super::{root, wasmux};
 use std::path::Path;
 use std::process::Output;
 use wasmux::{CacheKey, CompileCache, Entry};
@@ -123,7 +124,6 @@ fn a_missing_cache_directory_is_empty() {
 /// `wasmux run --stats` of fib(20) with `cache` as its compile cache: what it printed, and
 /// its stats line.
 fn run_cached(cache: &Path, engine: &str, extra: &[&str]) -> (Output, serde_json::Value) {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let cache = cache.to_str().unwrap();
     let where_: &[&str] = if extra.contains(&"--no-cache") {
         &[]
@@ -137,7 +137,7 @@ fn run_cached(cache: &Path, engine: &str, extra: &[&str]) -> (Output, serde_json
         &["examples/fib.wat", "--invoke", "fib", "20"],
     ]
     .concat();
-    let out = wasmux_command(root, &args).output().unwrap();
+    let out = wasmux_command(root(), &args).output().unwrap();
     let err = text(&out.stderr);
     let stats = err
         .lines()
@@ -236,12 +236,11 @@ fn a_cache_that_cannot_be_written_is_reported_and_the_module_runs() {
 #[test]
 fn processes_filling_one_entry_at_once_all_run_and_leave_it_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let cache = dir.path().to_str().unwrap();
     let children: Vec<_> = (0..4)
         .map(|_| {
             wasmux_command(
-                root,
+                root(),
                 [
                     "run",
                     "--cache",
@@ -279,12 +278,6 @@ fn processes_filling_one_entry_at_once_all_run_and_leave_it_whole() {
     assert_eq!(stats["cache"], "hit");
 }
 
-/// `wasmux` in the repository root.
-fn wasmux_at_root(args: &[&str]) -> Output {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
-    wasmux_command(root, args).output().unwrap()
-}
-
 #[test]
 fn a_compiled_file_runs_where_it_was_compiled_for_and_nowhere_else() {
     let dir = tempfile::tempdir().unwrap();
@@ -300,10 +293,10 @@ fn a_compiled_file_runs_where_it_was_compiled_for_and_nowhere_else() {
         (vec!["--fuel", "1000000"], &metered),
     ] {
         let args = [&["compile"][..], &extra, &["examples/fib.wat", "-o", out]].concat();
-        let made = wasmux_at_root(&args);
+        let made = wasmux(&args);
         assert!(made.status.success(), "{args:?}: {}", text(&made.stderr));
     }
-    let run = |args: &[&str]| wasmux_at_root(&[&["run", "--no-cache"][..], args].concat());
+    let run = |args: &[&str]| wasmux(&[&["run", "--no-cache"][..], args].concat());
     let ok = run(&[&host, "--invoke", "fib", "20"]);
     assert_eq!(text(&ok.stdout), "6765\n", "{}", text(&ok.stderr));
     let ok = run(&[
@@ -344,7 +337,7 @@ fn a_compiled_file_runs_where_it_was_compiled_for_and_nowhere_else() {
         text(&out.stderr)
     );
 
-    let out = wasmux_at_root(&[
+    let out = wasmux(&[
         "compile",
         "--engine",
         "wasmi",

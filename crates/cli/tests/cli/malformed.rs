@@ -2,15 +2,11 @@
 //! clean run, never a crash of the host (a signal, a panic's status 101, an abort).
 
 use super::common::{engines, text, wasmux_command};
+// The modules are named relative to the root, as a user would type them.
+use super::root;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Mutex;
-
-/// The repository root: the modules are named relative to it, as a user would type them.
-fn root() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).to_path_buf()
-}
 
 /// The `.wasm` files of `tests/malformed/<kind>`, relative to the root, in a stable order.
 fn cases(kind: &str) -> Vec<String> {
@@ -61,9 +57,7 @@ fn run_all(cases: Vec<Case>) -> Vec<(Case, Output)> {
                 let mut args = vec!["run", "--engine", &case.engine];
                 args.extend(&case.flags);
                 args.push(&case.module);
-                let out = wasmux_command(&root(), &args)
-                    .output()
-                    .expect("wasmux runs");
+                let out = wasmux_command(root(), &args).output().expect("wasmux runs");
                 done.lock().unwrap().push((case, out));
             });
         }
