@@ -138,6 +138,9 @@ impl Index {
             .map_err(db)?;
         if let Some(existing) = existing {
             if existing == release.digest {
+                // Stored again all the same: `put` only checks an intact blob, and replaces a
+                // damaged or missing one, so publishing again repairs it.
+                store_blob()?;
                 return Ok(Inserted::AlreadyPublished);
             }
             return Err(crate::error::Repr::Conflict {

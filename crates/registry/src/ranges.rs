@@ -4,6 +4,7 @@
 use pubgrub::{Ranges, VersionSet};
 use semver::{Comparator, Op, Prerelease, Version, VersionReq};
 use std::fmt;
+use std::ops::Bound;
 
 /// A set of versions, with the requirement it was made from while it is unchanged.
 #[derive(Clone, Debug)]
@@ -24,7 +25,39 @@ impl fmt::Display for Req {
         match &self.label {
             Some(label) => f.write_str(label),
             None if self.ranges == Ranges::full() => f.write_str("*"),
-            None => write!(f, "{}", self.ranges),
+            None => {
+                let parts: Vec<String> = self.ranges.iter().map(segment).collect();
+                f.write_str(&parts.join(" or "))
+            }
+        }
+    }
+}
+
+/// A bound as a person writes it: `2.0.0-0` (below every 2.0.0 pre-release) reads `2.0.0`.
+fn plain(v: &Version) -> String {
+    if v.pre.as_str() == "0" {
+        Version::new(v.major, v.minor, v.patch).to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+fn segment((low, high): (&Bound<Version>, &Bound<Version>)) -> String {
+    match (low, high) {
+        (Bound::Included(a), Bound::Included(b)) if a == b => a.to_string(),
+        (Bound::Unbounded, Bound::Unbounded) => "*".to_string(),
+        (low, high) => {
+            let low = match low {
+                Bound::Included(v) => Some(format!(">={}", plain(v))),
+                Bound::Excluded(v) => Some(format!(">{}", plain(v))),
+                Bound::Unbounded => None,
+            };
+            let high = match high {
+                Bound::Included(v) => Some(format!("<={}", plain(v))),
+                Bound::Excluded(v) => Some(format!("<{}", plain(v))),
+                Bound::Unbounded => None,
+            };
+            low.into_iter().chain(high).collect::<Vec<_>>().join(", ")
         }
     }
 }

@@ -177,7 +177,9 @@ pub fn resolve(
         Ok(solved) => solved,
         Err(PubGrubError::NoSolution(mut tree)) => {
             tree.collapse_no_versions();
-            let mut text = DefaultStringReporter::report(&tree);
+            // The root has one version, 0.0.0, which means nothing to a reader.
+            let mut text =
+                DefaultStringReporter::report(&tree).replace(&format!("{root} 0.0.0"), root);
             let yanked = provider
                 .releases
                 .borrow()
