@@ -175,8 +175,9 @@ pub fn resolve(
     }
     let solved = match solved {
         Ok(solved) => solved,
-        Err(PubGrubError::NoSolution(mut tree)) => {
-            tree.collapse_no_versions();
+        // Not collapsed (`collapse_no_versions`): "there is no version of X in R" is the
+        // reason a reader needs when a requirement matches nothing.
+        Err(PubGrubError::NoSolution(tree)) => {
             // The root has one version, 0.0.0, which means nothing to a reader.
             let mut text =
                 DefaultStringReporter::report(&tree).replace(&format!("{root} 0.0.0"), root);
