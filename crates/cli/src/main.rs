@@ -13,7 +13,7 @@ use std::process::ExitCode;
     name = "wasmux",
     version,
     about = "Run, sandbox, meter and compare WebAssembly on wasmtime, wasmer, wasm3 and wasmi",
-    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json"
+    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json\n  wasmux publish ./math && wasmux run acme/math@^1 2 3"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,6 +31,14 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     Cache(commands::cache::CacheArgs),
     Compile(commands::compile::CompileArgs),
+    Publish(commands::publish::PublishArgs),
+    List(commands::packages::ListArgs),
+    Info(commands::packages::InfoArgs),
+    Yank(commands::packages::YankArgs),
+    Verify(commands::maintain::VerifyArgs),
+    Gc(commands::maintain::GcArgs),
+    Update(commands::update::UpdateArgs),
+    Key(commands::key::KeyArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +52,14 @@ fn main() -> ExitCode {
         Command::Bench(args) => commands::bench::run(args),
         Command::Cache(args) => commands::cache::run(args),
         Command::Compile(args) => commands::compile::run(args),
+        Command::Publish(args) => commands::publish::run(args),
+        Command::List(args) => commands::packages::list(args),
+        Command::Info(args) => commands::packages::info(args),
+        Command::Yank(args) => commands::packages::yank(args),
+        Command::Verify(args) => commands::maintain::verify(args),
+        Command::Gc(args) => commands::maintain::gc(args),
+        Command::Update(args) => commands::update::run(args),
+        Command::Key(args) => commands::key::run(args),
     };
     match outcome {
         Ok(code) => code,

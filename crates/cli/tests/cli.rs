@@ -303,3 +303,6 @@ mod bench;
 
 #[path = "cli/auto.rs"]
 mod auto;
+
+#[path = "cli/registry.rs"]
+mod registry;

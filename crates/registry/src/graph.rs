@@ -17,6 +17,16 @@ pub struct ResolvedPackage {
     pub imports: Vec<(String, PackageName)>,
 }
 
+/// A dependency's module, ready for a linker: instantiate these in order, each registered
+/// under `import_name` for the modules after it.
+#[derive(Clone, Debug)]
+pub struct DependencyModule {
+    pub import_name: String,
+    pub release: Release,
+    /// The module's wasm bytes, checked against the release's digest.
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Resolution {
     /// Dependencies first; each package appears after everything it imports from.

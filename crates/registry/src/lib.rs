@@ -31,7 +31,7 @@ mod validate;
 
 pub use blobs::digest;
 pub use error::{Error, ErrorKind, Result};
-pub use graph::{Resolution, ResolvedPackage};
+pub use graph::{DependencyModule, Resolution, ResolvedPackage};
 pub use home::{default_home, Home};
 pub use lockfile::{LockedPackage, Lockfile, LOCK_FILE};
 pub use maintenance::{GcReport, Problem, VerifyReport};

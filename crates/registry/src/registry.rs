@@ -3,7 +3,7 @@
 
 use crate::blobs::{self, BlobStore};
 use crate::error::{Error, Repr, Result};
-use crate::graph::Resolution;
+use crate::graph::{DependencyModule, Resolution};
 use crate::home::Home;
 use crate::index::{Index, Inserted};
 use crate::lockfile::Lockfile;
@@ -333,6 +333,22 @@ impl Registry {
             )));
         }
         Ok(bytes)
+    }
+
+    /// Every package of `resolution` but its root, dependencies first, with its checked
+    /// bytes: what a linker instantiates before the root (issue 10, point 7).
+    pub fn dependency_modules(&self, resolution: &Resolution) -> Result<Vec<DependencyModule>> {
+        let count = resolution.packages.len().saturating_sub(1);
+        resolution.packages[..count]
+            .iter()
+            .map(|p| {
+                Ok(DependencyModule {
+                    import_name: p.release.name.to_string(),
+                    bytes: self.module_bytes(&p.release)?,
+                    release: p.release.clone(),
+                })
+            })
+            .collect()
     }
 
     pub(crate) fn index_mut(&mut self) -> &mut Index {

@@ -1,6 +1,7 @@
 use super::cache_args::{self, CacheArgs};
 use super::limits::LimitArgs;
 use super::policy_args::PolicyArgs;
+use super::registry_run::{self, RegistryRunArgs};
 use crate::progress::{self, Spinner};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -22,7 +23,13 @@ use wasmux::{Error, ErrorKind, ExportKind, Instance, PreparedModule, Runtime, Un
     wasmux run --dir ./data::/data:ro --stderr guest.err --audit - app.wasm 2> refused.jsonl\n  \
     wasmux run --env-inherit LANG --deny-clock --stdin input.txt --stdout null app.wasm\n  \
     wasmux run --invoke run --dir .::/ interpreter.wasm -c 'print(1)'\n  \
-    wasmux compile app.wasm -o app.cwasm && wasmux run app.cwasm\n\n\
+    wasmux compile app.wasm -o app.cwasm && wasmux run app.cwasm\n  \
+    wasmux run acme/math@^1.2 3 4                 # from the registry: its manifest's entry\n  \
+    wasmux run --lock wasmux.lock --require-signed acme/math@^1.2 3 4\n\n\
+    A registry package runs its manifest's entry (else _start) unless --invoke says\n\
+    otherwise. The manifest's [capabilities] narrow the policy of this command line (a grant\n\
+    it asks for that the command line does not give is an error, never a grant); its module\n\
+    is re-hashed before it runs and its signature checked.\n\n\
     A module importing wasi_snapshot_preview1 gets WASI with exactly what the policy grants:\n\
     nothing but clocks and randomness unless --dir, --env, --listen or --policy add more.\n\
     Flags add to the policy file and override it where both name the same thing; limit\n\
@@ -54,13 +61,16 @@ pub struct RunArgs {
     policy: PolicyArgs,
     #[command(flatten)]
     cache: CacheArgs,
+    #[command(flatten)]
+    registry: RegistryRunArgs,
     /// Print one JSON line of statistics to stderr when the call ends.
     #[arg(long)]
     stats: bool,
     /// What to link for imports nothing provides.
     #[arg(long, value_enum, value_name = "HOW")]
     unknown_imports: Option<UnknownImportsArg>,
-    /// A .wasm or .wat file.
+    /// A .wasm or .wat file, or a registry package: namespace/name[@requirement].
+    #[arg(value_name = "MODULE|NAME@REQ")]
     module: PathBuf,
     /// The guest's arguments (argv[1..]); with --invoke, also the function's.
     #[arg(allow_hyphen_values = true, trailing_var_arg = true)]
@@ -78,8 +88,12 @@ enum UnknownImportsArg {
 pub fn run(args: RunArgs) -> Result<ExitCode> {
     // The policy is checked first: a bad one must stop us before any guest code runs.
     let policy = args.policy.policy()?;
-    let name = program_name(&args.module);
-    let bytes = std::fs::metadata(&args.module).map_or(0, |m| m.len());
+    let target = registry_run::target(&args.module, &args.registry, policy)?;
+    let (policy, module_path, module) = (target.policy, target.path, target.bytes);
+    // A release's manifest entry unless --invoke names another.
+    let invoke = args.invoke.clone().or(target.entry);
+    let name = program_name(&module_path);
+    let bytes = module.len() as u64;
     let what = format!("{name} ({})", progress::size(bytes));
     let spinner = Spinner::for_module(bytes, format!("validating {what}"));
     let argv: Vec<String> = std::iter::once(name)
@@ -87,7 +101,6 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .collect();
     let ctx = args.policy.wasi_ctx(&policy, argv)?;
     let limits = args.limits.over(policy.limits.to_limits());
-    let module = cache_args::read(&args.module)?;
     let mut choice = (args.engine == AUTO).then(|| {
         let choice = auto::choose(
             &module,
@@ -96,7 +109,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             &limits,
             false,
         );
-        warm_cache(&choice, &args, &module, &limits);
+        warm_cache(&choice, &args, &module_path, &module, &limits);
         choice
     });
     let engine = choice
@@ -128,7 +141,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     };
     spinner.set_message(format!("compiling {what} on {engine}"));
     let mut runtime = runtime_on(engine)?;
-    let mut prepared = cache_args::prepare_read(&runtime, &args.module, &module);
+    let mut prepared = cache_args::prepare_read(&runtime, &module_path, &module);
     let unsupported = |p: &Result<_>| {
         p.as_ref()
             .err()
@@ -139,14 +152,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     if choice.is_some() && engine != FALLBACK && unsupported(&prepared) {
         // The interpreter auto chose lacks a proposal the module uses: the engine with them all.
         runtime = runtime_on(FALLBACK)?;
-        prepared = cache_args::prepare_read(&runtime, &args.module, &module);
+        prepared = cache_args::prepare_read(&runtime, &module_path, &module);
         choice = Some(Choice {
             engine: FALLBACK,
             reason: "the interpreter it would choose lacks a proposal the module uses",
             warm_cache_for: None,
         });
     }
-    let instantiating = || format!("cannot instantiate {}", args.module.display());
+    let instantiating = || format!("cannot instantiate {}", module_path.display());
     let prepared = prepared.map_err(|e| {
         // A module that is not one is reported as it is; anything later, with the module named.
         match e.downcast_ref::<Error>().map(Error::kind) {
@@ -161,9 +174,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     })?;
     let mut instance = prepared.instantiate().with_context(instantiating)?;
     drop(spinner);
-    let func = entry_point(&instance, args.invoke.as_deref())
-        .with_context(|| args.module.display().to_string())?;
-    let params = invoke_params(&instance, &func, args.invoke.is_some(), &args.args)?;
+    let func = entry_point(&instance, invoke.as_deref())
+        .with_context(|| module_path.display().to_string())?;
+    let params = invoke_params(&instance, &func, invoke.is_some(), &args.args)?;
     // A reactor sets itself up in `_initialize` before any other export may be called.
     let result = if func != INITIALIZE && instance.func_type(INITIALIZE).is_some() {
         instance
@@ -180,7 +193,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let result = result.map_err(|e| match e {
         Error::Trap { .. } | Error::Exit(_) => anyhow::Error::from(e),
         other => anyhow::Error::from(other)
-            .context(format!("cannot run `{func}` of {}", args.module.display())),
+            .context(format!("cannot run `{func}` of {}", module_path.display())),
     });
     for value in result? {
         println!("{value}");
@@ -213,15 +226,17 @@ const FALLBACK: &str = "wasmtime";
 /// Puts the code of the engine `--engine auto` would choose next time into the cache, on a
 /// thread of its own while the guest runs. Work it has not finished when the guest ends is
 /// dropped with the process: a short run costs nothing, a long one leaves the next run cached.
-fn warm_cache(choice: &Choice, args: &RunArgs, module: &[u8], limits: &wasmux::Limits) {
+fn warm_cache(
+    choice: &Choice,
+    args: &RunArgs,
+    path: &std::path::Path,
+    module: &[u8],
+    limits: &wasmux::Limits,
+) {
     let (Some(engine), Some(cache)) = (choice.warm_cache_for, args.cache.cache()) else {
         return;
     };
-    let (name, module, limits) = (
-        args.module.display().to_string(),
-        module.to_vec(),
-        limits.clone(),
-    );
+    let (name, module, limits) = (path.display().to_string(), module.to_vec(), limits.clone());
     std::thread::spawn(move || {
         let runtime = Runtime::builder()
             .engine(engine)
