@@ -39,6 +39,7 @@ enum Command {
     Gc(commands::maintain::GcArgs),
     Update(commands::update::UpdateArgs),
     Key(commands::key::KeyArgs),
+    Registry(commands::registry_serve::RegistryArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +61,7 @@ fn main() -> ExitCode {
         Command::Gc(args) => commands::maintain::gc(args),
         Command::Update(args) => commands::update::run(args),
         Command::Key(args) => commands::key::run(args),
+        Command::Registry(args) => commands::registry_serve::run(args),
     };
     match outcome {
         Ok(code) => code,

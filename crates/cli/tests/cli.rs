@@ -306,3 +306,6 @@ mod auto;
 
 #[path = "cli/registry.rs"]
 mod registry;
+
+#[path = "cli/registry_remote.rs"]
+mod registry_remote;

@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
-/// What went wrong, for callers that branch (the CLI's exit paths, tests).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What went wrong, for callers that branch (the CLI's exit paths, tests). A registry server
+/// sends it with each error, so a remote error keeps its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// A file or the database could not be read or written.
     Io,
@@ -26,6 +28,9 @@ pub enum ErrorKind {
     Signature,
     /// A lockfile pin that no longer matches the registry.
     Locked,
+    /// A registry server that cannot be reached, refuses the request (size, credentials) or
+    /// answers what is not a registry's answer.
+    Remote,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,10 +74,24 @@ pub(crate) enum Repr {
         version: String,
         detail: String,
     },
+    #[error(
+        "the module with sha256 {digest} is corrupt: it hashes to {found} (run `wasmux verify`)"
+    )]
+    CorruptBlob { digest: String, found: String },
     #[error("{0}")]
     Signature(String),
     #[error("{0}")]
     Locked(String),
+    /// An error a registry server reported, with the kind it gave.
+    #[error("{url}: {message}")]
+    Served {
+        url: String,
+        kind: ErrorKind,
+        message: String,
+        reasons: Vec<String>,
+    },
+    #[error("{url}: {message}")]
+    Remote { url: String, message: String },
 }
 
 fn bullet(reasons: &[String]) -> String {
@@ -98,16 +117,18 @@ impl Error {
             Repr::Conflict { .. } => ErrorKind::Conflict,
             Repr::Unsatisfiable(_) => ErrorKind::Unsatisfiable,
             Repr::Cycle(_) => ErrorKind::Cycle,
-            Repr::Corrupt { .. } => ErrorKind::Corrupt,
+            Repr::Corrupt { .. } | Repr::CorruptBlob { .. } => ErrorKind::Corrupt,
             Repr::Signature(_) => ErrorKind::Signature,
             Repr::Locked(_) => ErrorKind::Locked,
+            Repr::Served { kind, .. } => *kind,
+            Repr::Remote { .. } => ErrorKind::Remote,
         }
     }
 
     /// The reasons of a refused publish, each on its own; empty for other errors.
     pub fn reasons(&self) -> &[String] {
         match &*self.0 {
-            Repr::Refused { reasons, .. } => reasons,
+            Repr::Refused { reasons, .. } | Repr::Served { reasons, .. } => reasons,
             _ => &[],
         }
     }
@@ -147,6 +168,24 @@ impl Error {
     #[cold]
     pub(crate) fn signature(message: impl Into<String>) -> Self {
         Repr::Signature(message.into()).into()
+    }
+
+    #[cold]
+    pub(crate) fn corrupt_blob(digest: &str, found: &str) -> Self {
+        Repr::CorruptBlob {
+            digest: digest.to_string(),
+            found: found.to_string(),
+        }
+        .into()
+    }
+
+    #[cold]
+    pub(crate) fn remote(url: impl Into<String>, message: impl Into<String>) -> Self {
+        Repr::Remote {
+            url: url.into(),
+            message: message.into(),
+        }
+        .into()
     }
 
     #[cold]

@@ -2,8 +2,9 @@
 //! those bytes. Written whole through a temporary file and a rename, like every other write.
 
 use crate::error::{Error, Result};
-use crate::name::PackageName;
+use crate::name::{PackageName, PackageRef};
 use crate::resolve::Selection;
+use crate::source::ReleaseSource;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -47,6 +48,61 @@ impl Lockfile {
 
     pub fn get(&self, name: &PackageName) -> Option<&LockedPackage> {
         self.packages.iter().find(|p| &p.name == name)
+    }
+
+    /// The releases this lockfile pins for `reference` and what it depends on, read from
+    /// `source`: each must still be there with the locked digest. A yanked pin still resolves.
+    pub(crate) fn selection(
+        &self,
+        source: &dyn ReleaseSource,
+        reference: &PackageRef,
+    ) -> Result<Selection> {
+        let mut selection = Selection::new();
+        let mut todo = vec![(
+            reference.name.clone(),
+            reference.req.clone(),
+            "the request".to_string(),
+        )];
+        while let Some((name, req, wanted_by)) = todo.pop() {
+            if selection.contains_key(&name) {
+                continue;
+            }
+            let pinned = self.get(&name).ok_or_else(|| {
+                Error::locked(format!(
+                    "the lockfile has no entry for {name} (wanted by {wanted_by}); run `wasmux update`"
+                ))
+            })?;
+            if !req.matches(&pinned.version) {
+                return Err(Error::locked(format!(
+                    "the lockfile pins {name}@{}, which does not satisfy {req} (wanted by \
+                     {wanted_by}); run `wasmux update`",
+                    pinned.version
+                )));
+            }
+            let release = source
+                .releases(&name)?
+                .into_iter()
+                .find(|r| r.version == pinned.version)
+                .ok_or_else(|| {
+                    Error::locked(format!(
+                        "the lockfile pins {name}@{}, which is not in the registry",
+                        pinned.version
+                    ))
+                })?;
+            if release.digest != pinned.sha256 {
+                return Err(Error::locked(format!(
+                    "digest mismatch for {}: the lockfile says sha256 {}, the registry has {}",
+                    release.id(),
+                    pinned.sha256,
+                    release.digest
+                )));
+            }
+            for (dep, dep_req) in &release.dependencies {
+                todo.push((dep.clone(), dep_req.clone(), release.id()));
+            }
+            selection.insert(name, release);
+        }
+        Ok(selection)
     }
 
     pub fn read(path: &Path) -> Result<Lockfile> {

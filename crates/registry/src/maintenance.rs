@@ -5,20 +5,20 @@ use crate::blobs::BlobState;
 use crate::error::Result;
 use crate::registry::Registry;
 use crate::signing;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A fault `verify` found: the registry is not consistent while there is one.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Problem {
     /// `name@version`, or `index` for the database itself.
     pub release: String,
     /// `corrupt`, `missing`, `signature` or `index`.
-    pub kind: &'static str,
+    pub kind: String,
     pub detail: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct VerifyReport {
     pub releases: usize,
     pub blobs_checked: usize,
@@ -50,7 +50,7 @@ impl Registry {
         for problem in self.index().integrity()? {
             report.problems.push(Problem {
                 release: "index".into(),
-                kind: "index",
+                kind: "index".into(),
                 detail: problem,
             });
         }
@@ -73,14 +73,14 @@ impl Registry {
             if !kind.is_empty() {
                 report.problems.push(Problem {
                     release: release.id(),
-                    kind,
+                    kind: kind.into(),
                     detail,
                 });
             }
             if let Err(e) = signing::check(release, &trusted, false) {
                 report.problems.push(Problem {
                     release: release.id(),
-                    kind: "signature",
+                    kind: "signature".into(),
                     detail: e.to_string(),
                 });
             }

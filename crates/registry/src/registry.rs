@@ -7,10 +7,11 @@ use crate::graph::{DependencyModule, Resolution};
 use crate::home::Home;
 use crate::index::{Index, Inserted};
 use crate::lockfile::Lockfile;
-use crate::manifest::{Manifest, MANIFEST_FILE};
+use crate::manifest::Manifest;
 use crate::name::{PackageName, PackageRef};
+use crate::package::{manifest_for, Package};
 use crate::policy::PublishPolicy;
-use crate::release::Release;
+use crate::release::{Release, ReleaseSignature};
 use crate::resolve::{self, Selection};
 use crate::signing::{self, KeyPair, SignatureStatus, TrustedKeys};
 use crate::validate;
@@ -77,50 +78,35 @@ impl Registry {
         policy: &PublishPolicy,
         key: Option<&str>,
     ) -> Result<Published> {
-        let manifest_path = manifest_for(path)?;
-        let (manifest, manifest_file) = Manifest::from_path(&manifest_path)?;
-        let manifest_text =
-            std::fs::read_to_string(&manifest_file).map_err(|e| Error::io(&manifest_file, e))?;
-        let dir = manifest_file.parent().unwrap_or(Path::new("."));
-        let module_path = dir.join(&manifest.module);
-        if path.is_file() && path.extension().is_some_and(|e| e == "wasm" || e == "wat") {
-            let same = path.canonicalize().ok() == module_path.canonicalize().ok();
-            if !same {
-                return Err(Error::invalid(
-                    manifest_file.display().to_string(),
-                    format!(
-                        "names module {}, not {}",
-                        manifest.module.display(),
-                        path.display()
-                    ),
-                ));
-            }
-        }
-        let source = std::fs::read(&module_path).map_err(|e| Error::io(&module_path, e))?;
-        let mut reasons = Vec::new();
-        let wasm = if module_path.extension().is_some_and(|e| e == "wat") {
-            match wat::parse_bytes(&source) {
-                Ok(wasm) => wasm.into_owned(),
-                Err(e) => {
-                    let mut e = e;
-                    e.set_path(&module_path);
-                    reasons.push(format!("not valid WebAssembly text: {e}"));
-                    Vec::new()
-                }
-            }
-        } else {
-            source
-        };
+        let package = Package::read(path)?;
+        let signer = key.map(|k| KeyPair::load(&self.home, k)).transpose()?;
+        let signature = signer.map(|k| package.sign(&k));
+        self.publish_package(package, policy, signature)
+    }
+
+    /// Publishes a package already read (from disk, or uploaded to `wasmux registry serve`)
+    /// under `policy`. A `signature` must verify for the package's name, version and digest.
+    pub fn publish_package(
+        &mut self,
+        package: Package,
+        policy: &PublishPolicy,
+        signature: Option<ReleaseSignature>,
+    ) -> Result<Published> {
+        let Package {
+            manifest,
+            manifest_text,
+            wasm,
+            mut reasons,
+        } = package;
         if reasons.is_empty() {
             let deps: BTreeSet<&PackageName> = manifest.dependencies.keys().collect();
             reasons.extend(validate::check(&wasm, policy, &deps));
         }
-        if policy.require_signed && key.is_none() {
+        if policy.require_signed && signature.is_none() {
             reasons.push(
                 "unsigned, and the policy sets require_signed (sign with --key NAME)".to_string(),
             );
         }
-        let signer = key.map(|k| KeyPair::load(&self.home, k)).transpose()?;
         if !reasons.is_empty() {
             return Err(Repr::Refused {
                 name: manifest.name.to_string(),
@@ -131,9 +117,7 @@ impl Registry {
         }
         let digest = blobs::digest(&wasm);
         let release = Release {
-            signature: signer
-                .as_ref()
-                .map(|k| k.sign(manifest.name.as_str(), &manifest.version, &digest)),
+            signature,
             name: manifest.name,
             version: manifest.version,
             digest,
@@ -149,6 +133,8 @@ impl Registry {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
         };
+        // A signature that does not verify is refused before anything is stored.
+        signing::check(&release, &TrustedKeys::default(), false)?;
         let blobs = &self.blobs;
         let inserted = self.index.insert(&release, || blobs.put(&wasm).map(drop))?;
         let release = match inserted {
@@ -175,24 +161,7 @@ impl Registry {
 
     /// The releases of `reference`'s package that match its requirement, yanked ones too.
     pub fn info(&self, reference: &PackageRef) -> Result<Vec<Release>> {
-        let all = self.index.releases(&reference.name)?;
-        if all.is_empty() {
-            return Err(Error::not_found(format!(
-                "no package {} in the registry",
-                reference.name
-            )));
-        }
-        let matching: Vec<Release> = all
-            .into_iter()
-            .filter(|r| reference.req.matches(&r.version))
-            .collect();
-        if matching.is_empty() {
-            return Err(Error::not_found(format!(
-                "no release of {} matches {}",
-                reference.name, reference.req
-            )));
-        }
-        Ok(matching)
+        matching(reference, self.index.releases(&reference.name)?)
     }
 
     /// Yanks (or with `yanked = false`, restores) one release.
@@ -252,52 +221,16 @@ impl Registry {
         lock: &Lockfile,
         require_signed: bool,
     ) -> Result<Resolution> {
-        let mut selection = Selection::new();
-        let mut todo = vec![(
-            reference.name.clone(),
-            reference.req.clone(),
-            "the request".to_string(),
-        )];
-        while let Some((name, req, wanted_by)) = todo.pop() {
-            if selection.contains_key(&name) {
-                continue;
-            }
-            let pinned = lock.get(&name).ok_or_else(|| {
-                Error::locked(format!(
-                    "the lockfile has no entry for {name} (wanted by {wanted_by}); run `wasmux update`"
-                ))
-            })?;
-            if !req.matches(&pinned.version) {
-                return Err(Error::locked(format!(
-                    "the lockfile pins {name}@{}, which does not satisfy {req} (wanted by \
-                     {wanted_by}); run `wasmux update`",
-                    pinned.version
-                )));
-            }
-            let release = self.index.release(&name, &pinned.version)?.ok_or_else(|| {
-                Error::locked(format!(
-                    "the lockfile pins {name}@{}, which is not in the registry",
-                    pinned.version
-                ))
-            })?;
-            if release.digest != pinned.sha256 {
-                return Err(Error::locked(format!(
-                    "digest mismatch for {}: the lockfile says sha256 {}, the registry has {}",
-                    release.id(),
-                    pinned.sha256,
-                    release.digest
-                )));
-            }
-            for (dep, dep_req) in &release.dependencies {
-                todo.push((dep.clone(), dep_req.clone(), release.id()));
-            }
-            selection.insert(name, release);
-        }
+        let selection = lock.selection(&self.index, reference)?;
         self.check_signatures(&selection, require_signed)?;
         Resolution::new(std::slice::from_ref(&reference.name), &selection)
     }
 
-    fn check_signatures(&self, selection: &Selection, require_signed: bool) -> Result<()> {
+    pub(crate) fn check_signatures(
+        &self,
+        selection: &Selection,
+        require_signed: bool,
+    ) -> Result<()> {
         let trusted = self.trusted_keys()?;
         for release in selection.values() {
             signing::check(release, &trusted, require_signed)?;
@@ -356,24 +289,24 @@ impl Registry {
     }
 }
 
-/// The manifest file for `path`: a directory's `wasmux.toml`, a `.toml` file itself, or the
-/// `wasmux.toml` beside a module file.
-fn manifest_for(path: &Path) -> Result<PathBuf> {
-    if path.is_dir() {
-        return Ok(path.join(MANIFEST_FILE));
+/// The releases in `all` (one package's) that match `reference`; an error says whether the
+/// package or only a matching version is missing.
+pub(crate) fn matching(reference: &PackageRef, all: Vec<Release>) -> Result<Vec<Release>> {
+    if all.is_empty() {
+        return Err(Error::not_found(format!(
+            "no package {} in the registry",
+            reference.name
+        )));
     }
-    if !path.exists() {
-        return Err(Error::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
-        ));
+    let matching: Vec<Release> = all
+        .into_iter()
+        .filter(|r| reference.req.matches(&r.version))
+        .collect();
+    if matching.is_empty() {
+        return Err(Error::not_found(format!(
+            "no release of {} matches {}",
+            reference.name, reference.req
+        )));
     }
-    if path.extension().is_some_and(|e| e == "toml") {
-        return Ok(path.to_path_buf());
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    Ok(dir.join(MANIFEST_FILE))
+    Ok(matching)
 }

@@ -1,10 +1,10 @@
 //! A published release as the index records it.
 
 use crate::name::PackageName;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Release {
     pub name: PackageName,
     pub version: semver::Version,
@@ -19,7 +19,7 @@ pub struct Release {
     /// The manifest as published, for `info`.
     #[serde(skip)]
     pub manifest: String,
-    #[serde(serialize_with = "reqs")]
+    #[serde(serialize_with = "reqs", deserialize_with = "parse_reqs")]
     pub dependencies: BTreeMap<PackageName, semver::VersionReq>,
     pub signature: Option<ReleaseSignature>,
     pub yanked: bool,
@@ -28,7 +28,7 @@ pub struct Release {
 }
 
 /// An ed25519 signature over the release's name, version and digest (see `signing`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseSignature {
     /// The signer's public key, hex: it names the key and is checked against the trusted ones.
     pub key_id: String,
@@ -47,4 +47,18 @@ fn reqs<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_map(deps.iter().map(|(k, v)| (k.as_str(), v.to_string())))
+}
+
+/// The requirements as another registry serves them (`reqs`' form), checked as a manifest's.
+fn parse_reqs<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<PackageName, semver::VersionReq>, D::Error> {
+    let raw = BTreeMap::<PackageName, String>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(name, req)| {
+            let parsed = crate::name::parse_req(&req, &format!("the dependency on {name}"))
+                .map_err(serde::de::Error::custom)?;
+            Ok((name, parsed))
+        })
+        .collect()
 }

@@ -2,10 +2,10 @@
 //! satisfy every requirement, or an explanation in words of which requirements clash.
 
 use crate::error::{Error, Repr, Result};
-use crate::index::Index;
 use crate::name::PackageName;
 use crate::ranges::Req;
 use crate::release::Release;
+use crate::source::ReleaseSource;
 use pubgrub::{
     DefaultStringReporter, Dependencies, DependencyConstraints, DependencyProvider,
     PackageResolutionStatistics, PubGrubError, Reporter,
@@ -37,7 +37,7 @@ impl fmt::Display for Node {
 
 /// The registry as pubgrub asks about it, each package read from the index once.
 struct Provider<'a> {
-    index: &'a Index,
+    index: &'a dyn ReleaseSource,
     root: Vec<(PackageName, VersionReq)>,
     releases: RefCell<HashMap<PackageName, Rc<Vec<Release>>>>,
     error: RefCell<Option<Error>>,
@@ -149,7 +149,7 @@ pub type Selection = BTreeMap<PackageName, Release>;
 
 /// Resolves `requirements` (what `root` asks for) to one release per package.
 pub fn resolve(
-    index: &Index,
+    index: &dyn ReleaseSource,
     root: &str,
     requirements: &[(PackageName, VersionReq)],
 ) -> Result<Selection> {

@@ -1,13 +1,14 @@
 //! `verify` and `gc`.
 
-use super::registry_args::HomeArgs;
+use super::registry_args::{HomeArgs, RemoteArgs};
 use anyhow::Result;
 use clap::Args;
 use std::process::ExitCode;
 
 /// Re-hash every stored module and check every signature; name each corrupt release.
 #[derive(Args)]
-#[command(after_help = "Examples:\n  wasmux verify\n  wasmux verify --json\n\n\
+#[command(after_help = "Examples:\n  wasmux verify\n  wasmux verify --json\n  \
+    wasmux verify --registry http://127.0.0.1:7878   # the server checks its own store\n\n\
     Exit status: 0 when the registry is consistent (unreferenced blobs and unfinished writes\n\
     left by an interrupted publish are reported but harmless: `wasmux gc` removes them);\n\
     1 when a release's module is corrupt or missing, a signature is wrong, or the index is\n\
@@ -15,6 +16,8 @@ use std::process::ExitCode;
 pub struct VerifyArgs {
     #[command(flatten)]
     home: HomeArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
     #[arg(long)]
     json: bool,
 }
@@ -36,8 +39,10 @@ pub struct GcArgs {
 }
 
 pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
-    let registry = args.home.open()?;
-    let report = registry.verify()?;
+    let report = match args.remote.remote()? {
+        Some(remote) => remote.verify()?,
+        None => args.home.open()?.verify()?,
+    };
     if args.json {
         let mut json = serde_json::to_value(&report)?;
         json["consistent"] = report.is_consistent().into();

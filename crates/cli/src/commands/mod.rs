@@ -12,6 +12,7 @@ pub mod policy_args;
 pub mod publish;
 pub mod registry_args;
 pub mod registry_run;
+pub mod registry_serve;
 pub mod run;
 pub mod stdio_args;
 pub mod update;

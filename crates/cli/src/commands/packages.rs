@@ -1,6 +1,6 @@
 //! `list`, `info` and `yank`: what the registry holds.
 
-use super::registry_args::{short, HomeArgs};
+use super::registry_args::{short, HomeArgs, RemoteArgs};
 use crate::table;
 use anyhow::{bail, Result};
 use clap::Args;
@@ -10,11 +10,13 @@ use wasmux_registry::{PackageName, PackageRef, Registry, Release, SignatureStatu
 /// List every published release.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  wasmux list\n  wasmux list --json\n  wasmux list --home ./registry"
+    after_help = "Examples:\n  wasmux list\n  wasmux list --json\n  wasmux list --home ./registry\n  wasmux list --registry http://127.0.0.1:7878"
 )]
 pub struct ListArgs {
     #[command(flatten)]
     home: HomeArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
     /// One JSON array of releases instead of a table.
     #[arg(long)]
     json: bool,
@@ -22,10 +24,14 @@ pub struct ListArgs {
 
 /// Describe a package: its newest release matching REQ and every version.
 #[derive(Args)]
-#[command(after_help = "Examples:\n  wasmux info acme/math\n  wasmux info acme/math@^1.2 --json")]
+#[command(
+    after_help = "Examples:\n  wasmux info acme/math\n  wasmux info acme/math@^1.2 --json\n  wasmux info acme/math --registry http://127.0.0.1:7878"
+)]
 pub struct InfoArgs {
     #[command(flatten)]
     home: HomeArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
     #[arg(long)]
     json: bool,
     /// namespace/name, optionally @requirement (e.g. acme/math@^1.2).
@@ -36,11 +42,13 @@ pub struct InfoArgs {
 /// Yank a release: new resolutions skip it, lockfiles that pin it still run.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  wasmux yank acme/math@1.2.0\n  wasmux yank --undo acme/math@1.2.0"
+    after_help = "Examples:\n  wasmux yank acme/math@1.2.0\n  wasmux yank --undo acme/math@1.2.0\n  WASMUX_REGISTRY_TOKEN=... wasmux yank acme/math@1.2.0 --registry http://127.0.0.1:7878"
 )]
 pub struct YankArgs {
     #[command(flatten)]
     home: HomeArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
     /// Restore a yanked release.
     #[arg(long)]
     undo: bool,
@@ -66,7 +74,10 @@ fn json_of(registry: &Registry, release: &Release) -> Result<serde_json::Value> 
 
 pub fn list(args: ListArgs) -> Result<ExitCode> {
     let registry = args.home.open()?;
-    let releases = registry.list()?;
+    let releases = match args.remote.remote()? {
+        Some(remote) => remote.list()?,
+        None => registry.list()?,
+    };
     if args.json {
         let all: Result<Vec<_>> = releases.iter().map(|r| json_of(&registry, r)).collect();
         println!("{}", serde_json::Value::Array(all?));
@@ -95,7 +106,10 @@ pub fn list(args: ListArgs) -> Result<ExitCode> {
 pub fn info(args: InfoArgs) -> Result<ExitCode> {
     let registry = args.home.open()?;
     let reference = PackageRef::parse(&args.package)?;
-    let releases = registry.info(&reference)?;
+    let releases = match args.remote.remote()? {
+        Some(remote) => remote.info(&reference)?,
+        None => registry.info(&reference)?,
+    };
     if args.json {
         let all: Result<Vec<_>> = releases.iter().map(|r| json_of(&registry, r)).collect();
         println!("{}", serde_json::json!({ "releases": all? }));
@@ -147,7 +161,6 @@ pub fn info(args: InfoArgs) -> Result<ExitCode> {
 }
 
 pub fn yank(args: YankArgs) -> Result<ExitCode> {
-    let mut registry = args.home.open()?;
     let Some((name, version)) = args.release.split_once('@') else {
         bail!(
             "{}: expected NAME@VERSION, e.g. acme/math@1.2.0",
@@ -161,7 +174,10 @@ pub fn yank(args: YankArgs) -> Result<ExitCode> {
             args.release
         )
     })?;
-    registry.yank(&name, &version, !args.undo)?;
+    match args.remote.remote()? {
+        Some(remote) => remote.yank(&name, &version, !args.undo)?,
+        None => args.home.open()?.yank(&name, &version, !args.undo)?,
+    }
     println!(
         "{} {name}@{version}",
         if args.undo { "restored" } else { "yanked" }

@@ -1,9 +1,9 @@
-use super::registry_args::{short, HomeArgs};
+use super::registry_args::{short, HomeArgs, RemoteArgs};
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasmux_registry::PublishPolicy;
+use wasmux_registry::{KeyPair, Package, PublishPolicy, Published};
 
 /// Publish a package: validate its module against the publish policy and store it.
 #[derive(Args)]
@@ -11,6 +11,7 @@ use wasmux_registry::PublishPolicy;
     wasmux publish ./math                       # the directory holding wasmux.toml\n  \
     wasmux publish ./math/math.wasm --key alice # sign with the key made by `wasmux key generate alice`\n  \
     wasmux publish ./math --policy publish.toml\n  \
+    wasmux publish ./math --registry http://127.0.0.1:7878   # the server's policy decides\n  \
     wasmux publish ./math --forbid-feature threads --forbid-feature simd --max-size 1MiB \\\n    \
       --allow-import wasi_snapshot_preview1 --require-export memory\n\n\
     The policy is HOME/policy.toml when it exists, else --policy FILE, with the flags added:\n\
@@ -24,6 +25,8 @@ use wasmux_registry::PublishPolicy;
 pub struct PublishArgs {
     #[command(flatten)]
     home: HomeArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
     /// Sign the release with this key (from HOME/keys).
     #[arg(long, value_name = "NAME")]
     key: Option<String>,
@@ -55,6 +58,28 @@ pub struct PublishArgs {
 
 pub fn run(args: PublishArgs) -> Result<ExitCode> {
     let mut registry = args.home.open()?;
+    if let Some(remote) = args.remote.remote()? {
+        if args.policy.is_some()
+            || !args.allow_imports.is_empty()
+            || args.max_size.is_some()
+            || !args.forbid_features.is_empty()
+            || !args.require_exports.is_empty()
+            || args.require_signed
+        {
+            anyhow::bail!(
+                "{}: the server's publish policy decides what it accepts; --policy and the \
+                 policy flags are for publishing to the local registry",
+                remote.url()
+            );
+        }
+        let package = Package::read(&args.path)?;
+        let signature = match &args.key {
+            Some(key) => Some(package.sign(&KeyPair::load(registry.home(), key)?)),
+            None => None,
+        };
+        let published = remote.publish(&package, signature)?;
+        return report(args.json, args.key.as_deref(), &published);
+    }
     let mut policy = match &args.policy {
         Some(file) => PublishPolicy::from_file(file)?,
         None => registry.home_policy()?,
@@ -75,13 +100,17 @@ pub fn run(args: PublishArgs) -> Result<ExitCode> {
     }
     policy.merge(flags);
     let published = registry.publish(&args.path, &policy, args.key.as_deref())?;
+    report(args.json, args.key.as_deref(), &published)
+}
+
+fn report(json: bool, key: Option<&str>, published: &Published) -> Result<ExitCode> {
     let r = &published.release;
-    if args.json {
+    if json {
         let mut json = serde_json::to_value(r)?;
         json["new"] = published.new.into();
         println!("{json}");
     } else if published.new {
-        let signed = match &args.key {
+        let signed = match key {
             Some(key) => format!(", signed by {key}"),
             None => String::new(),
         };

@@ -2,7 +2,7 @@
 //! its dependencies, checked (digest, signature) and run with its manifest's capabilities
 //! narrowing the command line's policy.
 
-use super::registry_args::HomeArgs;
+use super::registry_args::{HomeArgs, RemoteArgs};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,10 @@ use wasmux_registry::{DependencyModule, Lockfile, PackageRef};
 pub struct RegistryRunArgs {
     #[command(flatten)]
     home: HomeArgs,
+    // For NAME@REQ with --registry: resolved on the server, and what the local registry lacks
+    // installed into it (digests and signatures checked), then run from there.
+    #[command(flatten)]
+    remote: RemoteArgs,
     /// For NAME@REQ: run exactly the versions this lockfile pins (see `wasmux update`); a
     /// digest that differs from the registry's is an error.
     #[arg(long, value_name = "FILE")]
@@ -45,13 +49,15 @@ pub fn target(module: &Path, args: &RegistryRunArgs, policy: Policy) -> Result<T
         });
     }
     let reference = PackageRef::parse(&text)?;
-    let registry = args.home.open()?;
+    let mut registry = args.home.open()?;
     let require_signed = args.require_signed || registry.home_policy()?.require_signed;
-    let resolution = match &args.lock {
-        Some(file) => {
-            registry.resolve_locked(&reference, &Lockfile::read(file)?, require_signed)?
+    let lock = args.lock.as_deref().map(Lockfile::read).transpose()?;
+    let resolution = match (args.remote.remote()?, &lock) {
+        (Some(remote), lock) => {
+            registry.install(&remote, &reference, lock.as_ref(), require_signed)?
         }
-        None => registry.resolve(&reference, require_signed)?,
+        (None, Some(lock)) => registry.resolve_locked(&reference, lock, require_signed)?,
+        (None, None) => registry.resolve(&reference, require_signed)?,
     };
     let root = resolution
         .root()

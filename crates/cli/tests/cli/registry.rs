@@ -9,34 +9,34 @@ use std::process::Output;
 use std::time::Duration;
 
 /// A temporary registry home and a place for package sources.
-struct Reg {
-    dir: tempfile::TempDir,
+pub(super) struct Reg {
+    pub(super) dir: tempfile::TempDir,
 }
 
 impl Reg {
-    fn new() -> Reg {
+    pub(super) fn new() -> Reg {
         Reg {
             dir: tempfile::tempdir().unwrap(),
         }
     }
 
-    fn home(&self) -> PathBuf {
+    pub(super) fn home(&self) -> PathBuf {
         self.dir.path().join("home")
     }
 
     /// `wasmux ARGS` in the sources directory, with WASMUX_HOME set to this registry.
-    fn cmd(&self, args: &[&str]) -> std::process::Command {
+    pub(super) fn cmd(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = wasmux_command(self.dir.path(), args);
         cmd.env("WASMUX_HOME", self.home());
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(super) fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().expect("wasmux runs")
     }
 
     /// Runs and expects success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(super) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(
             out.status.success(),
@@ -48,7 +48,7 @@ impl Reg {
     }
 
     /// Runs and expects exit status 1; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
+    pub(super) fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert_eq!(
             out.status.code(),
@@ -61,7 +61,7 @@ impl Reg {
     }
 
     /// Writes package `dir` (relative to the sources) with a manifest and `module.wat`.
-    fn package(&self, dir: &str, manifest_extra: &str, wat: &str) -> PathBuf {
+    pub(super) fn package(&self, dir: &str, manifest_extra: &str, wat: &str) -> PathBuf {
         let path = self.dir.path().join(dir);
         std::fs::create_dir_all(&path).unwrap();
         std::fs::write(path.join("wasmux.toml"), manifest_extra).unwrap();
@@ -71,7 +71,7 @@ impl Reg {
 
     /// A package `name@version` whose `add` entry adds its two arguments and `marker`
     /// returns `marker`, with `deps` as its [dependencies].
-    fn adder(&self, name: &str, version: &str, marker: i32, deps: &str) -> String {
+    pub(super) fn adder(&self, name: &str, version: &str, marker: i32, deps: &str) -> String {
         let dir = format!("{}-{version}", name.replace('/', "-"));
         self.package(
             &dir,
@@ -81,7 +81,7 @@ impl Reg {
         dir
     }
 
-    fn list_json(&self) -> Vec<serde_json::Value> {
+    pub(super) fn list_json(&self) -> Vec<serde_json::Value> {
         let out = self.ok(&["list", "--json"]);
         serde_json::from_str::<serde_json::Value>(&out)
             .unwrap()
@@ -91,14 +91,14 @@ impl Reg {
     }
 }
 
-fn manifest(name: &str, version: &str, extra: &str, deps: &str) -> String {
+pub(super) fn manifest(name: &str, version: &str, extra: &str, deps: &str) -> String {
     format!(
         "[package]\nname = \"{name}\"\nversion = \"{version}\"\ndescription = \"adds\"\n\
          license = \"MIT\"\nmodule = \"module.wat\"\n{extra}[dependencies]\n{deps}"
     )
 }
 
-fn adder_wat(marker: i32) -> String {
+pub(super) fn adder_wat(marker: i32) -> String {
     format!(
         r#"(module
   (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
