@@ -243,7 +243,10 @@ impl Runtime {
 
     /// [`Runtime::prepare`] from a module's bytes (binary or text): with a compile cache, a
     /// module compiled before is loaded without being validated again, since the cache keys
-    /// its code by the module's sha256 and only valid modules are ever compiled.
+    /// its code by the module's sha256 and only valid modules are ever compiled. A binary
+    /// module's function bodies are validated once: by the engine where it compiles them
+    /// unchanged and validates as wasmux does (`EngineCaps::validates`), by wasmux otherwise.
+    /// Either way an invalid module gets the error [`Module::from_bytes`] gives.
     pub fn prepare_bytes(&self, name: &str, bytes: &[u8]) -> Result<PreparedModule, Error> {
         let started = Instant::now();
         if bytes.starts_with(b"\0asm") {
@@ -251,7 +254,7 @@ impl Runtime {
             if let Some(hit) = self.cached(name, key.as_ref(), started) {
                 return hit;
             }
-            let module = Module::from_bytes(name, bytes)?;
+            let module = Module::bodies_unchecked(name, bytes)?;
             return self.compile_and_store(&module, key, started);
         }
         self.prepare(&Module::from_bytes(name, bytes)?)
@@ -335,7 +338,13 @@ impl Runtime {
         }
         let key =
             cached::key(engine, module.bytes(), &shared.rewrite).ok_or_else(not_serializable)?;
-        let compiled = prepare_with(engine, module.name(), module.bytes(), &shared.rewrite)?;
+        let compiled = prepare_with(
+            engine,
+            module.name(),
+            module.bytes(),
+            &shared.rewrite,
+            module.bodies_checked(),
+        )?;
         let entry = cached::entry(engine, compiled.compiled.as_ref(), &compiled.bytes)?
             .ok_or_else(not_serializable)?;
         Ok((key, entry))
@@ -368,7 +377,13 @@ impl Runtime {
     ) -> Result<PreparedModule, Error> {
         let shared = self.shared();
         let engine = shared.engine.as_ref();
-        let compiled = prepare_with(engine, module.name(), module.bytes(), &shared.rewrite)?;
+        let compiled = prepare_with(
+            engine,
+            module.name(),
+            module.bytes(),
+            &shared.rewrite,
+            module.bodies_checked(),
+        )?;
         let imports = module_imports(&compiled.bytes)?;
         let (outcome, cache_error) = match (&shared.cache, key) {
             (Some(cache), Some(key)) => {

@@ -74,6 +74,7 @@ impl<'a> Runner<'a> {
             &name,
             &bytes,
             self.limited.rewrite(),
+            true,
         )
         .map_err(|e| e.to_string())?;
         Ok(Compiled {
