@@ -11,7 +11,6 @@ pub(crate) struct Compilation {
     pub compiled: Arc<dyn CompiledModule>,
     /// The bytes the engine compiled, after rewriting; their imports are what must be linked.
     pub bytes: Vec<u8>,
-    pub metered: bool,
 }
 
 /// The rewriting that `limits` and `engine` call for.
@@ -38,11 +37,7 @@ pub(crate) fn prepare_with(
     let compiled = engine
         .compile(&bytes)
         .map_err(|e| in_input(e, name, wasm, opts, &bytes))?;
-    Ok(Compilation {
-        compiled,
-        bytes,
-        metered: opts.fuel,
-    })
+    Ok(Compilation { compiled, bytes })
 }
 
 /// The bytes the engine is to compile: `wasm` rewritten as `opts` say.

@@ -221,6 +221,16 @@ impl Runtime {
         &self.0
     }
 
+    /// Whether `other` is this runtime or a clone of it.
+    pub(crate) fn same(&self, other: &Runtime) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// A new, empty group of instances that import each other's exports, in one store.
+    pub fn linker(&self) -> Result<crate::Linker, Error> {
+        crate::Linker::new(self)
+    }
+
     pub fn engine(&self) -> &Arc<dyn Engine> {
         &self.0.engine
     }
@@ -300,7 +310,6 @@ impl Runtime {
                 name,
                 compiled,
                 imports,
-                metered: shared.rewrite.fuel,
                 compile_time: took,
                 cache: CacheOutcome::Hit,
                 cache_error: None,
@@ -390,7 +399,6 @@ impl Runtime {
                 name: module.name().to_string(),
                 compiled: compiled.compiled,
                 imports,
-                metered: compiled.metered,
                 compile_time: took,
                 cache: outcome,
                 cache_error,

@@ -7,8 +7,7 @@ use std::fmt;
 use wasmi::errors::HostError;
 use wasmi::{Caller, Engine, Func, Global, Linker, Module, Mutability, Store, Val};
 use wasmux_instrument::{
-    CHECK_IMPORT, FUEL_GET_EXPORT, FUEL_IMPORT, FUEL_SET_EXPORT, OUT_OF_FUEL_IMPORT,
-    RUNTIME_MODULE,
+    CHECK_IMPORT, FUEL_GET_EXPORT, FUEL_IMPORT, FUEL_SET_EXPORT, OUT_OF_FUEL_IMPORT, RUNTIME_MODULE,
 };
 
 pub fn wat(text: &str) -> Vec<u8> {

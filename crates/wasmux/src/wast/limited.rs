@@ -1,13 +1,16 @@
 //! Scripts run under limits: every module rewritten by `wasmux-instrument` exactly as
-//! `--fuel` / `--timeout` rewrite it, with the fuel set and the start function run the way
-//! [`crate::Instance`] does, and the fuel each directive consumed added up over every instance.
+//! `--fuel` / `--timeout` rewrite it, with the start function run the way [`crate::Instance`]
+//! runs it, and one fuel tank for the script's store, as a [`crate::Linker`] has: every
+//! instance draws from it, so the fuel a directive consumed is what the tank lost.
 
 use crate::interrupt::{runtime_func, InterruptState};
 use crate::prepare::instrument_options;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wasmux_core::{Engine, Error, ExternHandle, HostFunc, InstanceId, Limits, Store, Val};
-use wasmux_instrument::{Options, FUEL_GET_EXPORT, FUEL_SET_EXPORT, START_EXPORT};
+use wasmux_core::{
+    Engine, Error, ExternHandle, GlobalType, HostFunc, InstanceId, Limits, Store, Val, ValType,
+};
+use wasmux_instrument::{Options, FUEL_GET_EXPORT, START_EXPORT};
 
 /// The fuel gauge of one metered instance.
 struct Gauge {
@@ -21,9 +24,11 @@ pub(crate) struct Limited {
     fuel: Option<u64>,
     timeout: Option<Duration>,
     interrupt: Arc<InterruptState>,
-    /// Every metered instance of the script's store, including those whose start function
-    /// trapped: their code may still run through tables they filled.
-    gauges: Vec<Gauge>,
+    /// The store's one tank, made when the first metered module imports it.
+    tank: Option<ExternHandle>,
+    /// The fuel accessor of the first metered instance (whose start function may have
+    /// trapped: the instance still exists, and reads the one tank).
+    gauge: Option<Gauge>,
 }
 
 impl Limited {
@@ -33,7 +38,8 @@ impl Limited {
             fuel: limits.fuel,
             timeout: limits.timeout,
             interrupt: Arc::default(),
-            gauges: Vec::new(),
+            tank: None,
+            gauge: None,
         }
     }
 
@@ -52,6 +58,24 @@ impl Limited {
         runtime_func(name, &self.interrupt)
     }
 
+    /// The store's fuel tank, which every metered module imports; full at first.
+    pub(crate) fn tank(&mut self, store: &mut dyn Store) -> Result<ExternHandle, Error> {
+        if let Some(tank) = self.tank {
+            return Ok(tank);
+        }
+        let ty = GlobalType {
+            content: ValType::I64,
+            mutable: true,
+        };
+        let tank = store.new_global(ty, Val::I64(self.full() as i64))?;
+        self.tank = Some(tank);
+        Ok(tank)
+    }
+
+    fn full(&self) -> u64 {
+        self.fuel.unwrap_or(u64::MAX).min(i64::MAX as u64)
+    }
+
     /// Runs `f` with the timeout's deadline armed, as [`crate::Instance`] arms it per call.
     pub(crate) fn timed<T>(&self, f: impl FnOnce() -> T) -> T {
         if let Some(timeout) = self.timeout {
@@ -62,28 +86,27 @@ impl Limited {
         result
     }
 
-    /// What follows a successful instantiation: the tank is filled, then the start function
-    /// that metering moved out of the start section runs, as it would have during
-    /// instantiation.
+    /// What follows a successful instantiation: the start function that metering moved out
+    /// of the start section runs, as it would have during instantiation.
     pub(crate) fn started(
         &mut self,
         store: &mut dyn Store,
         instance: InstanceId,
     ) -> Result<InstanceId, Error> {
-        let Some(fuel) = self.fuel else {
+        if self.fuel.is_none() {
             return Ok(instance);
-        };
+        }
         let exports = store.exports(instance);
         let has = |name: &str| exports.iter().any(|e| e.name == name);
-        if !has(FUEL_SET_EXPORT) || !has(FUEL_GET_EXPORT) {
+        if !has(FUEL_GET_EXPORT) {
             return Err(Error::Limit(
                 "the instrumented module lacks its fuel accessors".into(),
             ));
         }
-        let tank = Val::I64(fuel.min(i64::MAX as u64) as i64);
-        store.call(instance, FUEL_SET_EXPORT, &[tank])?;
-        let get = store.export(instance, FUEL_GET_EXPORT);
-        self.gauges.push(Gauge { instance, get });
+        if self.gauge.is_none() {
+            let get = store.export(instance, FUEL_GET_EXPORT);
+            self.gauge = Some(Gauge { instance, get });
+        }
         if has(START_EXPORT) {
             self.timed(|| store.call(instance, START_EXPORT, &[]))?;
         }
@@ -92,23 +115,21 @@ impl Limited {
 
     /// Fuel consumed so far by every instance of the store together, or `None` without fuel.
     pub(crate) fn used(&self, store: &mut dyn Store) -> Result<Option<u64>, Error> {
-        let Some(fuel) = self.fuel else {
+        if self.fuel.is_none() {
             return Ok(None);
-        };
-        let tank = fuel.min(i64::MAX as u64);
-        let mut used = 0u64;
-        for gauge in &self.gauges {
-            let left = match gauge.get {
-                Some(handle) => store.call_handle(handle, &[])?,
-                None => store.call(gauge.instance, FUEL_GET_EXPORT, &[])?,
-            };
-            let [Val::I64(left)] = left[..] else {
-                return Err(Error::Limit(format!(
-                    "{FUEL_GET_EXPORT} returned {left:?}, not one i64"
-                )));
-            };
-            used += tank.saturating_sub(left as u64);
         }
-        Ok(Some(used))
+        let Some(gauge) = &self.gauge else {
+            return Ok(Some(0));
+        };
+        let left = match gauge.get {
+            Some(handle) => store.call_handle(handle, &[])?,
+            None => store.call(gauge.instance, FUEL_GET_EXPORT, &[])?,
+        };
+        let [Val::I64(left)] = left[..] else {
+            return Err(Error::Limit(format!(
+                "{FUEL_GET_EXPORT} returned {left:?}, not one i64"
+            )));
+        };
+        Ok(Some(self.full().saturating_sub(left as u64)))
     }
 }

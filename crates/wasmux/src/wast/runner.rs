@@ -9,7 +9,7 @@ use std::sync::Arc;
 use wasmux_core::{
     CompiledModule, Engine, Error, Import, ImportValue, InstanceId, Limits, Store, Trap, Val,
 };
-use wasmux_instrument::RUNTIME_MODULE;
+use wasmux_instrument::{FUEL_IMPORT, RUNTIME_MODULE};
 use wast::token::Id;
 use wast::WastInvoke;
 
@@ -122,7 +122,12 @@ impl<'a> Runner<'a> {
         let mut found = Vec::new();
         let mut missing = Vec::new();
         for (module, name) in wanted {
-            let value = if module == RUNTIME_MODULE && self.limited.instrumented() {
+            let value = if module == RUNTIME_MODULE && name == FUEL_IMPORT {
+                match self.limited.tank(self.store.as_mut()) {
+                    Ok(tank) => Some(ImportValue::Extern(tank)),
+                    Err(e) => return Ok(Err(e)),
+                }
+            } else if module == RUNTIME_MODULE && self.limited.instrumented() {
                 match self.limited.runtime_func(name) {
                     Ok(func) => Some(ImportValue::Func(func)),
                     Err(e) => return Ok(Err(e)),
