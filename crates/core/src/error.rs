@@ -116,15 +116,13 @@ pub enum Error {
     #[error("the module has {expected} import(s); {given} given")]
     ImportCount { expected: usize, given: usize },
     /// What provides an import (another instance's export, a host function) has another kind
-    /// or type than the module declares; both are named, as the text format writes them.
-    #[error("import {module}::{name}: the module expects {expected}, {provider} is {found}")]
+    /// or type than the module declares; both are named, as `FuncType` and `ValType` print.
+    #[error("import {module}::{name}: the module expects {expected}, the one provided is {found}")]
     MistypedImport {
         module: String,
         name: String,
         expected: String,
         found: String,
-        /// Who provides it, for people: "the host function", "the export of instance `ns/dep`".
-        provider: String,
     },
     #[error("import {module}::{name}: {message}")]
     IncompatibleImport {

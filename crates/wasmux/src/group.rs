@@ -241,7 +241,6 @@ impl Group {
                 name: import.name.clone(),
                 expected: import.kind.expected(),
                 found,
-                provider: format!("the export of instance `{}`", import.module),
             });
         }
         Ok(self.store.export(id, &import.name).map(ImportValue::Extern))

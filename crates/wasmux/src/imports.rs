@@ -268,7 +268,6 @@ fn checked<'f>(import: &ModuleImport, func: &'f HostFunc) -> Result<&'f HostFunc
             name: import.name.clone(),
             expected: want.expected(),
             found: format!("a function {}", func.ty),
-            provider: "the host function".to_string(),
         }),
     }
 }
