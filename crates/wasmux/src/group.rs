@@ -8,7 +8,9 @@
 //! group's one deadline and cancel flag; and a memory keeps the cap its defining module was
 //! rewritten with, whoever imports it.
 
-use crate::imports::{describe, import_of, HostFuncs, ImportKind, InstanceLinks, Link};
+use crate::imports::{
+    describe, import_of, HostFuncs, ImportKind, InstanceLinks, Link, ModuleImport,
+};
 use crate::instance::CallStats;
 use crate::interrupt::InterruptState;
 use crate::pool::{Slot, Slots};
@@ -51,14 +53,20 @@ pub(crate) struct LastCall {
     pub instance: Option<InstanceId>,
 }
 
-/// What other instances of the group provide to a module being instantiated, by import name.
-#[derive(Default)]
-pub(crate) struct Providers<'a> {
-    /// Instances registered under a module name: their exports, by field name.
-    pub instances: Option<&'a HashMap<String, InstanceId>>,
-    /// Single externs defined under (module, field).
-    pub externs: Option<&'a HashMap<(String, String), ExternHandle>>,
+/// What a linker provides under one (module, field) name: an export of one of its instances
+/// or an extern the host made in its store.
+#[derive(Clone, Debug)]
+pub(crate) struct Definition {
+    pub handle: ExternHandle,
+    pub kind: ExportKind,
+    /// The function's type, or the global's value type, where known: what imports are checked
+    /// against before the engine checks the rest (mutability, limits).
+    pub func: Option<FuncType>,
+    pub global: Option<ValType>,
 }
+
+/// What a linker provides, by (module, field).
+pub(crate) type Definitions = HashMap<(String, String), Definition>;
 
 pub(crate) struct Group {
     pub runtime: Runtime,
@@ -96,12 +104,12 @@ impl Group {
         self.runtime.shared().rewrite.fuel
     }
 
-    /// Instantiates `prepared` into the store, its imports taken from `providers` first, then
+    /// Instantiates `prepared` into the store, its imports taken from `defined` first, then
     /// from the runtime; runs its start function.
     pub(crate) fn add(
         &mut self,
         prepared: &PreparedModule,
-        providers: &Providers<'_>,
+        defined: Option<&Definitions>,
     ) -> Result<Member, Error> {
         let started = Instant::now();
         let prepared = &prepared.0;
@@ -142,8 +150,9 @@ impl Group {
         for (import, link) in prepared.code.imports.iter().zip(&prepared.links) {
             let value = if import.module == RUNTIME_MODULE && import.name == FUEL_IMPORT {
                 Some(ImportValue::Extern(self.tank()?))
-            } else if let Some(value) = self.provided(import, providers)? {
-                Some(value)
+            } else if let Some(def) = defined.and_then(|d| d.get(&key(import))) {
+                checked(import, def)?;
+                Some(ImportValue::Extern(def.handle))
             } else {
                 links.resolve(import, link)?
             };
@@ -197,53 +206,6 @@ impl Group {
         let tank = self.store.new_global(ty, Val::I64(fuel))?;
         self.tank = Some(tank);
         Ok(tank)
-    }
-
-    /// The export of another instance of the group that `import` names, checked against what
-    /// the module expects; `None` if no instance provides it.
-    fn provided(
-        &mut self,
-        import: &crate::imports::ModuleImport,
-        providers: &Providers<'_>,
-    ) -> Result<Option<ImportValue>, Error> {
-        let key = (import.module.clone(), import.name.clone());
-        if let Some(&handle) = providers.externs.and_then(|e| e.get(&key)) {
-            return Ok(Some(ImportValue::Extern(handle)));
-        }
-        let Some(&id) = providers.instances.and_then(|i| i.get(&import.module)) else {
-            return Ok(None);
-        };
-        let Some(export) = self
-            .store
-            .exports(id)
-            .into_iter()
-            .find(|e| e.name == import.name)
-        else {
-            return Ok(None);
-        };
-        let found = match (&import.kind, export.kind, &export.func) {
-            (ImportKind::Func(want), ExportKind::Func, Some(have)) if want == have => None,
-            (_, ExportKind::Func, Some(have)) => Some(format!("a function {have}")),
-            (ImportKind::Global(want), ExportKind::Global, _) => {
-                let have = self.store.global_get(id, &import.name).map(|v| v.ty());
-                match have {
-                    Some(have) if have != want.content => Some(format!("a global {have}")),
-                    // Mutability and limits are the engine's to check.
-                    _ => None,
-                }
-            }
-            (ImportKind::Other(want), kind, _) if *want == kind_name(kind) => None,
-            (_, kind, _) => Some(format!("a {}", kind_name(kind))),
-        };
-        if let Some(found) = found {
-            return Err(Error::MistypedImport {
-                module: import.module.clone(),
-                name: import.name.clone(),
-                expected: import.kind.expected(),
-                found,
-            });
-        }
-        Ok(self.store.export(id, &import.name).map(ImportValue::Extern))
     }
 
     /// Calls function `index` of `member` under the runtime's limits, and measures it.
@@ -359,8 +321,37 @@ impl Member {
     }
 }
 
+fn key(import: &ModuleImport) -> (String, String) {
+    (import.module.clone(), import.name.clone())
+}
+
+/// `Ok` unless what is defined under an import's name has another kind or type than the module
+/// declares (mutability and limits are left to the engine, which knows the current sizes).
+fn checked(import: &ModuleImport, def: &Definition) -> Result<(), Error> {
+    let found = match (&import.kind, def.kind, &def.func) {
+        (ImportKind::Func(want), ExportKind::Func, Some(have)) if want == have => None,
+        (_, ExportKind::Func, Some(have)) => Some(format!("a function {have}")),
+        (ImportKind::Global(want), ExportKind::Global, _) => match def.global {
+            Some(have) if have != want.content => Some(format!("a global {have}")),
+            _ => None,
+        },
+        (ImportKind::Other(want), kind, _) if *want == kind_name(kind) => None,
+        (ImportKind::Func(_), ExportKind::Func, None) => None,
+        (_, kind, _) => Some(format!("a {}", kind_name(kind))),
+    };
+    match found {
+        None => Ok(()),
+        Some(found) => Err(Error::MistypedImport {
+            module: import.module.clone(),
+            name: import.name.clone(),
+            expected: import.kind.expected(),
+            found,
+        }),
+    }
+}
+
 /// The prefix of the exports instrumentation adds.
-const HIDDEN: &str = "__wasmux_";
+pub(crate) const HIDDEN: &str = "__wasmux_";
 
 fn kind_name(kind: ExportKind) -> &'static str {
     match kind {

@@ -1,6 +1,6 @@
 //! A running module: calls with argument checks, limits, cancellation and per-call statistics.
 
-use crate::group::{Group, Member, Providers};
+use crate::group::{Group, Member};
 use crate::interrupt::CancelHandle;
 use crate::prepared::PreparedModule;
 use serde::Serialize;
@@ -52,7 +52,7 @@ pub struct Instance {
 impl Instance {
     pub(crate) fn new(prepared: &PreparedModule) -> Result<Instance, Error> {
         let mut group = Group::new(prepared.runtime())?;
-        let member = group.add(prepared, &Providers::default())?;
+        let member = group.add(prepared, None)?;
         Ok(Instance {
             group,
             member,

@@ -5,7 +5,8 @@ use crate::support::*;
 use std::time::{Duration, Instant};
 use wasmux::adapter::Engine;
 use wasmux::{
-    Error, ErrorKind, Linker, Module, PreparedModule, Runtime, RuntimeBuilder, Trap, Val,
+    Error, ErrorKind, GlobalType, Linker, Module, PreparedModule, Runtime, RuntimeBuilder, Trap,
+    Val, ValType,
 };
 
 fn builder(engine: &dyn Engine) -> RuntimeBuilder {
@@ -65,7 +66,7 @@ conformance! {
         assert_eq!(linker.call(app, "run", &[Val::I32(21)]).unwrap(), [Val::I32(42)]);
         let dep = linker.instance("ns/dep").unwrap();
         assert_eq!(linker.call(dep, "calls", &[]).unwrap(), [Val::I32(1)]);
-        assert_eq!(linker.name(app).unwrap(), "app");
+        assert_eq!(linker.name(app).unwrap(), Some("app"));
         // An export can also be provided under another name.
         linker.define("alias", "twice", dep, "double").unwrap();
         let other = r#"(module (import "alias" "twice" (func $t (param i32) (result i32)))
@@ -73,7 +74,17 @@ conformance! {
         let other = linker.instantiate("other", &prepare(&runtime, "other.wat", other)).unwrap();
         assert_eq!(linker.call(other, "run", &[]).unwrap(), [Val::I32(8)]);
         assert_eq!(linker.call(dep, "calls", &[]).unwrap(), [Val::I32(2)]);
-        // A name is registered once; an instance of another linker is refused.
+        // An unnamed instance is reached by its handle, and by name once registered; a
+        // registration replaces the one before it.
+        let anon = linker.instantiate_unnamed(&prepare(&runtime, "dep2.wat", DEP)).unwrap();
+        assert_eq!(linker.name(anon).unwrap(), None);
+        linker.register("ns/dep", anon).unwrap();
+        assert_eq!(linker.instance("ns/dep"), Some(anon));
+        let third = linker.instantiate("third", &prepare(&runtime, "app.wat", APP)).unwrap();
+        linker.call(third, "run", &[Val::I32(1)]).unwrap();
+        assert_eq!(linker.call(anon, "calls", &[]).unwrap(), [Val::I32(1)]);
+        assert_eq!(linker.call(dep, "calls", &[]).unwrap(), [Val::I32(2)]);
+        // A name is registered once by `instantiate`; an instance of another linker is refused.
         let again = linker.instantiate("app", &prepare(&runtime, "app.wat", APP));
         assert!(again.is_err());
         let mut second = runtime.linker().unwrap();
@@ -239,6 +250,20 @@ conformance! {
             }
             other => panic!("expected MistypedImport, got {other:?}"),
         }
+        // A global the host made in the linker's store is checked the same way.
+        let ty = GlobalType { content: ValType::I32, mutable: false };
+        linker.define_global("host", "g", ty, Val::I32(7)).unwrap();
+        let wrong_global = r#"(module (import "host" "g" (global i64)))"#;
+        match linker.instantiate("d", &prepare(&runtime, "d.wat", wrong_global)) {
+            Err(Error::MistypedImport { expected, found, .. }) => {
+                assert_eq!((expected.as_str(), found.as_str()), ("a global i64", "a global i32"));
+            }
+            other => panic!("expected MistypedImport, got {other:?}"),
+        }
+        let right_global = r#"(module (import "host" "g" (global $g i32))
+          (func (export "g") (result i32) (global.get $g)))"#;
+        let e = linker.instantiate("e", &prepare(&runtime, "e.wat", right_global)).unwrap();
+        assert_eq!(linker.call(e, "g", &[]).unwrap(), [Val::I32(7)]);
         // Without a linker the dependency is missing, named the same way.
         let app = prepare(&runtime, "app.wat", APP);
         let err = app.instantiate().unwrap_err();
