@@ -12,7 +12,6 @@ pub(crate) struct Compilation<'a> {
     pub compiled: Arc<dyn CompiledModule>,
     /// The bytes the engine compiled, after rewriting; their imports are what must be linked.
     pub bytes: Cow<'a, [u8]>,
-    pub metered: bool,
 }
 
 /// The rewriting that `limits` and `engine` call for.
@@ -53,11 +52,7 @@ pub(crate) fn prepare_with<'a>(
         }
         .unwrap_or_else(|| in_input(e, name, wasm, opts, &bytes))
     })?;
-    Ok(Compilation {
-        compiled,
-        bytes,
-        metered: opts.fuel,
-    })
+    Ok(Compilation { compiled, bytes })
 }
 
 /// The bytes the engine is to compile: `wasm` rewritten as `opts` say.

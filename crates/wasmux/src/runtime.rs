@@ -32,6 +32,8 @@ pub type InstanceFuncs =
 #[derive(Default)]
 pub struct RuntimeBuilder {
     engine: Option<String>,
+    /// An engine made already (the spec runner's), used instead of one made by name.
+    made: Option<Arc<dyn Engine>>,
     limits: Limits,
     funcs: HostFuncs,
     per_instance: Vec<Arc<InstanceFuncs>>,
@@ -46,6 +48,12 @@ impl RuntimeBuilder {
     /// The engine variant by name (see `wasmux engines`); the default is `wasmtime`.
     pub fn engine(mut self, name: &str) -> Self {
         self.engine = Some(name.to_string());
+        self
+    }
+
+    /// Runs on `engine`, made already, instead of one made by name.
+    pub(crate) fn made_engine(mut self, engine: Arc<dyn Engine>) -> Self {
+        self.made = Some(engine);
         self
     }
 
@@ -160,7 +168,10 @@ impl RuntimeBuilder {
     }
 
     pub fn build(self) -> Result<Runtime, Error> {
-        let mut engine = crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?;
+        let mut engine = match self.made {
+            Some(engine) => engine,
+            None => crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?,
+        };
         if let Some(slots) = self.pool {
             let pool = PoolConfig {
                 slots,
@@ -219,6 +230,16 @@ impl Runtime {
 
     pub(crate) fn shared(&self) -> &Shared {
         &self.0
+    }
+
+    /// Whether `other` is this runtime or a clone of it.
+    pub(crate) fn same(&self, other: &Runtime) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// A new, empty group of instances that import each other's exports, in one store.
+    pub fn linker(&self) -> Result<crate::Linker, Error> {
+        crate::Linker::new(self)
     }
 
     pub fn engine(&self) -> &Arc<dyn Engine> {
@@ -303,7 +324,6 @@ impl Runtime {
                 name,
                 compiled,
                 imports,
-                metered: shared.rewrite.fuel,
                 compile_time: took,
                 cache: CacheOutcome::Hit,
                 cache_error: None,
@@ -405,7 +425,6 @@ impl Runtime {
                 name: module.name().to_string(),
                 compiled: compiled.compiled,
                 imports,
-                metered: compiled.metered,
                 compile_time: took,
                 cache: outcome,
                 cache_error,
