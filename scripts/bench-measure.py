@@ -166,7 +166,10 @@ def kernels_of(wasmux, compute):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--wasmux", required=True)
+    p.add_argument("--wasmux", required=True, help="wasmux built with every engine (--all-features)")
+    p.add_argument("--wasmux-start", help="wasmux as `cargo install` builds it (default features), "
+                   "for the start rows; linking LLVM in for wasmer:llvm adds a fixed start cost, "
+                   "shown in a row of its own")
     p.add_argument("--wasmtime", required=True)
     p.add_argument("--compute", required=True, help="compute.wasm")
     p.add_argument("--small", required=True, help="a small WASI command (hello.wasm)")
@@ -193,7 +196,8 @@ def main():
         # Cold means no compile cache on either side: wasmux's own flag when it has one (and
         # no WASMUX_CACHE from the caller's environment), wasmtime's `-C cache=n`.
         os.environ.pop("WASMUX_CACHE", None)
-        wasmux_cold = [wasmux, "run", "--engine", "wasmtime"] + (["--no-cache"] if has_no_cache else [])
+        starter = args.wasmux_start or wasmux
+        wasmux_cold = [starter, "run", "--engine", "wasmtime"] + (["--no-cache"] if has_no_cache else [])
         wasmtime_cold = [wasmtime, "run", "-C", "cache=n"]
         wasmtime_cache_dir = os.path.join(scratch, "wasmtime-cache")
         cache_config = os.path.join(scratch, "wasmtime-cache.toml")
@@ -201,7 +205,7 @@ def main():
             f.write(f'[cache]\ndirectory = "{wasmtime_cache_dir}"\n')
         wasmtime_cached = [wasmtime, "run", "-C", "cache=y", "-C", f"cache-config={cache_config}"]
         if has_cache:
-            wasmux_cached = [wasmux, "run", "--engine", "wasmtime", "--cache", os.path.join(scratch, "wasmux-cache")]
+            wasmux_cached = [starter, "run", "--engine", "wasmtime", "--cache", os.path.join(scratch, "wasmux-cache")]
             cache_note = ""
         else:
             wasmux_cached = wasmux_cold
@@ -220,6 +224,12 @@ def main():
             label = f"start, cached: {what}"
             a, b, _, _ = paired(label, wasmux_cached + tail, wasmtime_cached + tail, runs, warm=1)
             results.add("start", label, "wasmtime", a, b, runs=runs, note=cache_note)
+        if args.wasmux_start:
+            label = "start, cached: hello.wasm, LLVM linked in (--all-features)"
+            linked = [wasmux] + wasmux_cached[1:] + [args.small]
+            a, b, _, _ = paired(label, linked, wasmtime_cached + [args.small], start_runs, warm=1)
+            results.add("start", label, "wasmtime", a, b, runs=start_runs,
+                        note="the rows above: default features, as `cargo install` builds")
 
         # Instantiation: the mean over many fresh instances, as `wasmux bench` counts it, with
         # and without a pool (wasmtime's pooling allocator; elsewhere fresh instances), for a

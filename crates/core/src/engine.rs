@@ -29,6 +29,10 @@ pub struct EngineCaps {
     pub needs_lowering: bool,
     /// Imports of memories, tables and globals from other instances.
     pub cross_instance_linking: bool,
+    /// The engine validates every module it compiles, function bodies included, and accepts no
+    /// feature that wasmux refuses; wasmux then leaves the bodies of a module it passes on
+    /// unchanged to the engine, and checks them itself only to word a refusal.
+    pub validates: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]

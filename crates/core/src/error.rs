@@ -115,6 +115,15 @@ pub enum Error {
     /// which must give one per import, in order (`Store::instantiate`).
     #[error("the module has {expected} import(s); {given} given")]
     ImportCount { expected: usize, given: usize },
+    /// What provides an import (another instance's export, a host function) has another kind
+    /// or type than the module declares; both are named, as `FuncType` and `ValType` print.
+    #[error("import {module}::{name}: the module expects {expected}, the one provided is {found}")]
+    MistypedImport {
+        module: String,
+        name: String,
+        expected: String,
+        found: String,
+    },
     #[error("import {module}::{name}: {message}")]
     IncompatibleImport {
         module: String,
@@ -180,6 +189,7 @@ pub enum ErrorKind {
     RefusedCode,
     UnresolvedImports,
     ImportCount,
+    MistypedImport,
     IncompatibleImport,
     ForeignFunc,
     UnknownExport,
@@ -239,6 +249,7 @@ impl Error {
             Error::RefusedCode { .. } => ErrorKind::RefusedCode,
             Error::UnresolvedImports(_) => ErrorKind::UnresolvedImports,
             Error::ImportCount { .. } => ErrorKind::ImportCount,
+            Error::MistypedImport { .. } => ErrorKind::MistypedImport,
             Error::IncompatibleImport { .. } => ErrorKind::IncompatibleImport,
             Error::ForeignFunc { .. } => ErrorKind::ForeignFunc,
             Error::UnknownExport { .. } => ErrorKind::UnknownExport,

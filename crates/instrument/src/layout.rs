@@ -21,6 +21,9 @@ pub(crate) struct Layout {
     pub types: Vec<Signature>,
     /// Added imports (all from `RUNTIME_MODULE`): name and type index.
     pub imports: Vec<(&'static str, u32)>,
+    /// Added global imports, placed first in the import section so that they take global
+    /// indices from 0 and the module's own globals move up by their number: the fuel tank.
+    pub global_imports: Vec<&'static str>,
     /// Added globals: type and initial value (all mutable).
     pub globals: Vec<(ValType, i64)>,
     pub fuel: Option<Fuel>,
@@ -45,12 +48,12 @@ impl Layout {
         if opts.fuel {
             let ty = l.intern(vec![], vec![]);
             let out_of_fuel = l.import(crate::OUT_OF_FUEL_IMPORT, ty);
-            // Full until the host sets the tank right after instantiation: code that runs
-            // before that (a function a failed instantiation left in a shared table) runs as
-            // it would unmetered, rather than out of fuel at its first instruction.
-            l.globals.push((ValType::I64, -1));
+            // The tank is imported, not defined: the host makes one per store, so that every
+            // instance linked into the store draws from it and a call through several modules
+            // is charged to one tank.
+            l.global_imports.push(crate::FUEL_IMPORT);
             l.fuel = Some(Fuel {
-                global: next_global,
+                global: 0,
                 out_of_fuel,
             });
             next_global += 1;
@@ -94,6 +97,11 @@ impl Layout {
             }
         }
         Ok(l)
+    }
+
+    /// The new index of one of the module's own globals.
+    pub(crate) fn global_index(&self, global: u32) -> u32 {
+        global + self.global_imports.len() as u32
     }
 
     /// The new index of one of the module's own functions.

@@ -2,9 +2,12 @@
 //!
 //! [`instrument`] validates a core module and rewrites it according to [`Options`]:
 //!
-//! - **Fuel** (`fuel`). A mutable `i64` global holds the remaining fuel, initially 0. The host
-//!   calls the exported [`FUEL_SET_EXPORT`] before running guest code and [`FUEL_GET_EXPORT`]
-//!   afterwards; exported functions rather than an exported global so that engines without a
+//! - **Fuel** (`fuel`). A mutable `i64` global imported as [`RUNTIME_MODULE`].[`FUEL_IMPORT`]
+//!   holds the remaining fuel: the host makes one per store, so that every instance of the store
+//!   draws from the same tank and a call that runs through several linked modules is charged
+//!   once, in full. It is the first import of the section, global index 0; the module's own
+//!   globals move up by one. The host may call the exported [`FUEL_SET_EXPORT`] and
+//!   [`FUEL_GET_EXPORT`] to fill and read the tank; exported functions rather than an exported global so that engines without a
 //!   global-access API (wasm3) work too. The value is an unsigned 64-bit count carried in an
 //!   `i64`. Each function body is split into straight-line segments: a segment ends after every
 //!   control instruction (block, loop, if, else, end, br, br_if, br_table, return, calls,
@@ -107,6 +110,8 @@ impl Options {
 pub const RUNTIME_MODULE: &str = "wasmux_rt";
 /// Imported `[] -> []`: returns normally, or traps to stop the guest (timeout, cancellation).
 pub const CHECK_IMPORT: &str = "check";
+/// Imported global `(mut i64)`: the fuel tank, one per store, shared by its instances.
+pub const FUEL_IMPORT: &str = "fuel";
 /// Imported `[] -> []`: called when fuel runs out; the host always traps with `OutOfFuel`.
 pub const OUT_OF_FUEL_IMPORT: &str = "out_of_fuel";
 /// Exported `[] -> [i64]`: remaining fuel (an unsigned count carried in an `i64`).

@@ -118,6 +118,17 @@ impl Rewriter<'_> {
         }
     }
 
+    fn add_global_imports(&self, imports: &mut ImportSection) {
+        let tank = EntityType::Global(GlobalType {
+            val_type: ValType::I64,
+            mutable: true,
+            shared: false,
+        });
+        for &name in &self.layout.global_imports {
+            imports.import(crate::RUNTIME_MODULE, name, tank);
+        }
+    }
+
     fn add_imports(&self, imports: &mut ImportSection) {
         for &(name, ty) in &self.layout.imports {
             imports.import(crate::RUNTIME_MODULE, name, EntityType::Function(ty));
@@ -163,7 +174,7 @@ impl Rewriter<'_> {
         let l = self.layout;
         let needed = match id {
             SectionId::Type => !l.types.is_empty(),
-            SectionId::Import => !l.imports.is_empty(),
+            SectionId::Import => !l.imports.is_empty() || !l.global_imports.is_empty(),
             SectionId::Function | SectionId::Code => !l.helpers.is_empty(),
             SectionId::Global => !l.globals.is_empty(),
             SectionId::Export => !l.exports.is_empty(),
@@ -178,6 +189,10 @@ impl Reencode for Rewriter<'_> {
 
     fn function_index(&mut self, func: u32) -> Result<u32, Error<InstrumentError>> {
         Ok(self.layout.function_index(func))
+    }
+
+    fn global_index(&mut self, global: u32) -> Result<u32, Error<InstrumentError>> {
+        Ok(self.layout.global_index(global))
     }
 
     fn intersperse_section_hook(
@@ -200,6 +215,7 @@ impl Reencode for Rewriter<'_> {
                 }
                 SectionId::Import => {
                     let mut s = ImportSection::new();
+                    self.add_global_imports(&mut s);
                     self.add_imports(&mut s);
                     module.section(&s);
                 }
@@ -251,6 +267,7 @@ impl Reencode for Rewriter<'_> {
             .iter()
             .rposition(|i| matches!(i.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)))
             .map_or(0, |last| last + 1);
+        self.add_global_imports(imports);
         for import in &all[..split] {
             self.parse_import(imports, *import)?;
         }

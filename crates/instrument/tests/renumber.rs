@@ -128,16 +128,18 @@ fn modules_without_the_sections_get_them() {
     }
 }
 
-/// The added imports follow the input's last function import and precede its other imports:
-/// wasm3 0.3 skips an imported table's type without reading it, so an import after a table
-/// import is misparsed there.
+/// The added function imports follow the input's last function import and precede its other
+/// imports: wasm3 0.3 skips an imported table's type without reading it, so an import after a
+/// table import is misparsed there. The fuel tank comes first, so that it is global 0.
 #[test]
 fn added_imports_follow_the_last_function_import() {
     let module = r#"(module
       (import "env" "f" (func))
       (import "env" "table" (table 10 funcref))
       (import "env" "g" (global i32))
-      (func (export "run") (call 0)))"#;
+      (global $own (mut i32) (global.get 0))
+      (func (export "run") (call 0))
+      (func (export "own") (result i32) (global.set $own (i32.const 5)) (global.get $own)))"#;
     let opts = Options {
         fuel: true,
         interrupt: true,
@@ -157,6 +159,7 @@ fn added_imports_follow_the_last_function_import() {
     assert_eq!(
         order,
         [
+            "wasmux_rt.fuel",
             "env.f",
             "wasmux_rt.out_of_fuel",
             "wasmux_rt.check",

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use wasmux_core::{
-    Caller, Error, FuncType, HostError, HostFunc, Import, ImportValue, Interrupt, Val, ValType,
+    Caller, Error, FuncType, GlobalType, HostError, HostFunc, Import, ImportValue, Interrupt, Val,
+    ValType,
 };
 use wasmux_instrument::RUNTIME_MODULE;
 
@@ -25,7 +26,27 @@ pub enum UnknownImports {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum ImportKind {
     Func(FuncType),
+    Global(GlobalType),
     Other(&'static str),
+}
+
+impl ImportKind {
+    /// What the module expects, for messages: `a function (i32) -> (i32)`, `a global (mut i64)`.
+    pub(crate) fn expected(&self) -> String {
+        match self {
+            ImportKind::Func(ty) => format!("a function {ty}"),
+            ImportKind::Global(ty) => format!("a global {}", global_text(ty)),
+            ImportKind::Other(kind) => format!("a {kind}"),
+        }
+    }
+}
+
+pub(crate) fn global_text(ty: &GlobalType) -> String {
+    if ty.mutable {
+        format!("(mut {})", ty.content)
+    } else {
+        ty.content.to_string()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -77,7 +98,10 @@ pub(crate) fn module_imports(wasm: &[u8]) -> Result<Vec<ModuleImport>, Error> {
                         }
                         wasmparser::TypeRef::Memory(_) => ImportKind::Other("memory"),
                         wasmparser::TypeRef::Table(_) => ImportKind::Other("table"),
-                        wasmparser::TypeRef::Global(_) => ImportKind::Other("global"),
+                        wasmparser::TypeRef::Global(g) => ImportKind::Global(GlobalType {
+                            content: val_type(&g.content_type, &types),
+                            mutable: g.mutable,
+                        }),
                         wasmparser::TypeRef::Tag(_) => ImportKind::Other("tag"),
                     };
                     imports.push(ModuleImport {
@@ -134,57 +158,58 @@ fn val_type(ty: &wasmparser::ValType, types: &[Option<&wasmparser::FuncType>]) -
 /// Host functions registered by the embedder, by (module, name).
 pub(crate) type HostFuncs = HashMap<(String, String), HostFunc>;
 
-/// How one import of a prepared module is satisfied, decided once when it is prepared.
+/// How one import of a prepared module is satisfied when no instance of a linker provides it,
+/// decided once when it is prepared.
 #[derive(Clone, Debug)]
 pub(crate) enum Link {
     /// A function of the runtime's, or a stand-in for an import nobody provides.
     Func(HostFunc),
-    /// wasmux's own import (the interrupt check, out of fuel), made for each instance.
+    /// wasmux's own import (the interrupt check, out of fuel, the fuel tank), made for each
+    /// store.
     Runtime,
     /// Left to the functions made for each instance; the unknown-import rule applies at
     /// instantiation if they do not provide it.
     PerInstance,
+    /// Nothing the runtime has provides it: only an instance of a linker can.
+    Missing,
+    /// The runtime's function of this name has another type: refused unless an instance of
+    /// a linker provides the import.
+    Mistyped(HostFunc),
 }
 
-/// Decides how each import is linked. Imports the runtime's functions provide are matched
-/// here, once; with no per-instance functions to wait for, what is missing is named now.
+/// Decides how each import is linked, once, when a module is prepared. What is missing or
+/// mistyped is named at instantiation, since a linker's instances may still provide it.
 pub(crate) fn link_plan(
     imports: &[ModuleImport],
     provided: &HostFuncs,
     unknown: UnknownImports,
     per_instance: bool,
-) -> Result<Vec<Link>, Error> {
-    let mut links = Vec::with_capacity(imports.len());
-    let mut missing = Vec::new();
-    for import in imports {
-        if import.module == RUNTIME_MODULE {
-            links.push(Link::Runtime);
-            continue;
-        }
-        if let ImportKind::Other(_) = import.kind {
-            // Only functions come from the host; a memory, table or global must come from
-            // another instance, which a runtime does not link.
-            missing.push(describe(import));
-            continue;
-        }
-        let key = (import.module.clone(), import.name.clone());
-        match provided.get(&key) {
-            Some(func) => links.push(Link::Func(checked(import, func)?.clone())),
-            None if per_instance => links.push(Link::PerInstance),
-            None => match standin(import, unknown) {
-                Some(func) => links.push(Link::Func(func)),
-                None => missing.push(describe(import)),
-            },
-        }
-    }
-    if missing.is_empty() {
-        Ok(links)
-    } else {
-        Err(Error::UnresolvedImports(missing))
-    }
+) -> Vec<Link> {
+    imports
+        .iter()
+        .map(|import| {
+            if import.module == RUNTIME_MODULE {
+                return Link::Runtime;
+            }
+            if !matches!(import.kind, ImportKind::Func(_)) {
+                // Only functions come from the host; a memory, table or global comes from
+                // another instance.
+                return Link::Missing;
+            }
+            let key = (import.module.clone(), import.name.clone());
+            match provided.get(&key) {
+                Some(func) => match checked(import, func) {
+                    Ok(func) => Link::Func(func.clone()),
+                    Err(_) => Link::Mistyped(func.clone()),
+                },
+                None if per_instance => Link::PerInstance,
+                None => standin(import, unknown).map_or(Link::Missing, Link::Func),
+            }
+        })
+        .collect()
 }
 
-/// One instance's imports, in the module's import order.
+/// One instance's imports the runtime provides, in the module's import order.
 pub(crate) struct InstanceLinks<'a> {
     pub per_instance: &'a HostFuncs,
     pub unknown: UnknownImports,
@@ -193,49 +218,44 @@ pub(crate) struct InstanceLinks<'a> {
 }
 
 impl InstanceLinks<'_> {
+    /// What the runtime links for `import`: `Ok(None)` when nothing does (the caller names
+    /// it among the missing), `Err` when what it has is of another type.
     pub(crate) fn resolve(
         &self,
-        imports: &[ModuleImport],
-        links: &[Link],
-    ) -> Result<Vec<Import>, Error> {
-        let for_host = interrupt_for_host(self.interrupt.clone());
-        let mut resolved = Vec::with_capacity(imports.len());
-        let mut missing = Vec::new();
-        for (import, link) in imports.iter().zip(links) {
-            let func = match link {
-                Link::Func(func) => {
-                    counted(func.clone(), self.host_calls.clone(), for_host.clone())
+        import: &ModuleImport,
+        link: &Link,
+    ) -> Result<Option<ImportValue>, Error> {
+        let for_host = || interrupt_for_host(self.interrupt.clone());
+        let func = match link {
+            Link::Func(func) => counted(func.clone(), self.host_calls.clone(), for_host()),
+            Link::Runtime => runtime_func(&import.name, self.interrupt)?,
+            Link::Missing => return Ok(None),
+            Link::Mistyped(func) => return Err(checked(import, func).unwrap_err()),
+            Link::PerInstance => {
+                let key = (import.module.clone(), import.name.clone());
+                match self.per_instance.get(&key) {
+                    Some(func) => counted(
+                        checked(import, func)?.clone(),
+                        self.host_calls.clone(),
+                        for_host(),
+                    ),
+                    None => match standin(import, self.unknown) {
+                        Some(func) => func,
+                        None => return Ok(None),
+                    },
                 }
-                Link::Runtime => runtime_func(&import.name, self.interrupt)?,
-                Link::PerInstance => {
-                    let key = (import.module.clone(), import.name.clone());
-                    match self.per_instance.get(&key) {
-                        Some(func) => counted(
-                            checked(import, func)?.clone(),
-                            self.host_calls.clone(),
-                            for_host.clone(),
-                        ),
-                        None => match standin(import, self.unknown) {
-                            Some(func) => func,
-                            None => {
-                                missing.push(describe(import));
-                                continue;
-                            }
-                        },
-                    }
-                }
-            };
-            resolved.push(Import {
-                module: import.module.clone(),
-                name: import.name.clone(),
-                value: ImportValue::Func(func),
-            });
-        }
-        if missing.is_empty() {
-            Ok(resolved)
-        } else {
-            Err(Error::UnresolvedImports(missing))
-        }
+            }
+        };
+        Ok(Some(ImportValue::Func(func)))
+    }
+}
+
+/// An import as a `Store::instantiate` entry.
+pub(crate) fn import_of(import: &ModuleImport, value: ImportValue) -> Import {
+    Import {
+        module: import.module.clone(),
+        name: import.name.clone(),
+        value,
     }
 }
 
@@ -243,17 +263,11 @@ impl InstanceLinks<'_> {
 fn checked<'f>(import: &ModuleImport, func: &'f HostFunc) -> Result<&'f HostFunc, Error> {
     match &import.kind {
         ImportKind::Func(want) if *want == func.ty => Ok(func),
-        want => Err(Error::IncompatibleImport {
+        want => Err(Error::MistypedImport {
             module: import.module.clone(),
             name: import.name.clone(),
-            message: format!(
-                "the module expects {}, the host provides a function {}",
-                match want {
-                    ImportKind::Func(ty) => format!("a function {ty}"),
-                    ImportKind::Other(kind) => format!("a {kind}"),
-                },
-                func.ty
-            ),
+            expected: want.expected(),
+            found: format!("a function {}", func.ty),
         }),
     }
 }
@@ -268,9 +282,10 @@ fn standin(import: &ModuleImport, unknown: UnknownImports) -> Option<HostFunc> {
     }
 }
 
-fn describe(import: &ModuleImport) -> String {
+pub(crate) fn describe(import: &ModuleImport) -> String {
     let what = match &import.kind {
         ImportKind::Func(ty) => format!("func {ty}"),
+        ImportKind::Global(ty) => format!("global {}", global_text(ty)),
         ImportKind::Other(k) => k.to_string(),
     };
     format!("{}::{} ({what})", import.module, import.name)

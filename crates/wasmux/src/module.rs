@@ -10,6 +10,11 @@ use wasmux_core::Error;
 pub struct Module {
     name: String,
     bytes: Arc<[u8]>,
+    /// False only inside the facade, for a module whose function bodies are left to an engine
+    /// that validates them (`EngineCaps::validates`); see [`Runtime::prepare_bytes`].
+    ///
+    /// [`Runtime::prepare_bytes`]: crate::Runtime::prepare_bytes
+    bodies_checked: bool,
 }
 
 impl Module {
@@ -27,26 +32,39 @@ impl Module {
 
     /// Accepts binary or text; text is recognised by not starting with the wasm magic number.
     pub fn from_bytes(name: impl Into<String>, data: &[u8]) -> Result<Module, Error> {
-        let name = name.into();
-        let bytes = if data.starts_with(b"\0asm") {
-            data.to_vec()
+        Module::checked(name.into(), data, Bodies::Check)
+    }
+
+    /// A module whose sections are checked but whose function bodies are not yet: most of the
+    /// work of validating a large module, done once more by an engine that validates anyway.
+    pub(crate) fn bodies_unchecked(name: &str, data: &[u8]) -> Result<Module, Error> {
+        Module::checked(name.to_string(), data, Bodies::Skip)
+    }
+
+    fn checked(name: String, data: &[u8], bodies: Bodies) -> Result<Module, Error> {
+        // Straight into the `Arc`: one copy of a large module, not two.
+        let bytes: Arc<[u8]> = if data.starts_with(b"\0asm") {
+            Arc::from(data)
         } else {
-            wat::parse_bytes(data)
-                .map_err(|e| {
-                    let mut e = e;
-                    e.set_path(&name);
-                    Error::InvalidText {
-                        file: name.clone(),
-                        message: e.to_string(),
-                    }
-                })?
-                .into_owned()
+            let binary = wat::parse_bytes(data).map_err(|mut e| {
+                e.set_path(&name);
+                Error::InvalidText {
+                    file: name.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            Arc::from(&*binary)
         };
-        validate(&name, &bytes)?;
+        validate_with(&name, &bytes, bodies)?;
         Ok(Module {
             name,
-            bytes: bytes.into(),
+            bytes,
+            bodies_checked: bodies == Bodies::Check,
         })
+    }
+
+    pub(crate) fn bodies_checked(&self) -> bool {
+        self.bodies_checked
     }
 
     /// The name errors give the module: its path, for a file.
@@ -67,13 +85,34 @@ pub const FEATURES: wasmparser::WasmFeatures = wasmparser::WasmFeatures::WASM3;
 /// Validates against [`FEATURES`]; engines that lack one of them get the module lowered or
 /// refuse it with a clear `Unsupported` error.
 pub fn validate(name: &str, bytes: &[u8]) -> Result<(), Error> {
+    validate_with(name, bytes, Bodies::Check)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bodies {
+    Check,
+    Skip,
+}
+
+fn validate_with(name: &str, bytes: &[u8], bodies: Bodies) -> Result<(), Error> {
+    let invalid = |e: wasmparser::BinaryReaderError| Error::InvalidModule {
+        file: name.to_string(),
+        offset: e.offset(),
+        message: e.message().to_string(),
+    };
     let mut validator = wasmparser::Validator::new_with_features(FEATURES);
-    validator
-        .validate_all(bytes)
-        .map(|_| ())
-        .map_err(|e| Error::InvalidModule {
-            file: name.to_string(),
-            offset: e.offset(),
-            message: e.message().to_string(),
-        })
+    let mut allocations = wasmparser::FuncValidatorAllocations::default();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(invalid)?;
+        if let wasmparser::ValidPayload::Func(func, body) =
+            validator.payload(&payload).map_err(invalid)?
+        {
+            if bodies == Bodies::Check {
+                let mut func = func.into_validator(std::mem::take(&mut allocations));
+                func.validate(&body).map_err(invalid)?;
+                allocations = func.into_allocations();
+            }
+        }
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! From validated bytes to a compiled module: the rewriting each engine and each limit needs.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use wasmux_core::{CompiledModule, Engine, Error, Limits};
 use wasmux_instrument::{InstrumentError, Options, Origin};
@@ -7,11 +8,10 @@ use wasmux_instrument::{InstrumentError, Options, Origin};
 const PAGE: u64 = 65536;
 
 /// A module rewritten for one engine and one set of limits, and compiled.
-pub(crate) struct Compilation {
+pub(crate) struct Compilation<'a> {
     pub compiled: Arc<dyn CompiledModule>,
     /// The bytes the engine compiled, after rewriting; their imports are what must be linked.
-    pub bytes: Vec<u8>,
-    pub metered: bool,
+    pub bytes: Cow<'a, [u8]>,
 }
 
 /// The rewriting that `limits` and `engine` call for.
@@ -28,37 +28,48 @@ pub(crate) fn instrument_options(
     }
 }
 
-pub(crate) fn prepare_with(
+/// Compiles `wasm` as `opts` say. Bodies not yet checked (`bodies_checked` false) are checked
+/// first, unless the engine compiles them unchanged and validates them as wasmux would: then
+/// they are checked only if the engine refuses the module, so that the error is wasmux's own,
+/// as if they had been checked first.
+pub(crate) fn prepare_with<'a>(
     engine: &dyn Engine,
     name: &str,
-    wasm: &[u8],
+    wasm: &'a [u8],
     opts: &Options,
-) -> Result<Compilation, Error> {
+    bodies_checked: bool,
+) -> Result<Compilation<'a>, Error> {
+    let left_to_engine =
+        !bodies_checked && *opts == Options::default() && engine.info().caps.validates;
+    if !bodies_checked && !left_to_engine {
+        crate::module::validate(name, wasm)?;
+    }
     let bytes = rewrite(engine, name, wasm, opts)?;
-    let compiled = engine
-        .compile(&bytes)
-        .map_err(|e| in_input(e, name, wasm, opts, &bytes))?;
-    Ok(Compilation {
-        compiled,
-        bytes,
-        metered: opts.fuel,
-    })
+    let compiled = engine.compile(&bytes).map_err(|e| {
+        match left_to_engine {
+            true => crate::module::validate(name, wasm).err(),
+            false => None,
+        }
+        .unwrap_or_else(|| in_input(e, name, wasm, opts, &bytes))
+    })?;
+    Ok(Compilation { compiled, bytes })
 }
 
 /// The bytes the engine is to compile: `wasm` rewritten as `opts` say.
-pub(crate) fn rewrite(
+pub(crate) fn rewrite<'a>(
     engine: &dyn Engine,
     name: &str,
-    wasm: &[u8],
+    wasm: &'a [u8],
     opts: &Options,
-) -> Result<Vec<u8>, Error> {
-    // `wasm` is already validated (by `Module`, `compile` or the spec runner), so rewriting
-    // does not validate it again.
+) -> Result<Cow<'a, [u8]>, Error> {
+    // `wasm` is already validated (by `Module`, `compile` or the spec runner; its bodies by
+    // `prepare_with` where rewriting follows), so rewriting does not validate it again.
     crate::host_limits::check(name, wasm)?;
     if *opts == Options::default() {
-        return Ok(wasm.to_vec());
+        return Ok(Cow::Borrowed(wasm));
     }
     wasmux_instrument::instrument_validated(wasm, opts)
+        .map(Cow::Owned)
         .map_err(|e| instrument_error(engine, name, e))
 }
 
@@ -162,5 +173,5 @@ pub fn compile(
         lower_post_mvp: engine.info().caps.needs_lowering,
         ..Options::default()
     };
-    Ok(prepare_with(engine, name, wasm, &opts)?.compiled)
+    Ok(prepare_with(engine, name, wasm, &opts, true)?.compiled)
 }

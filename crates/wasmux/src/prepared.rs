@@ -43,7 +43,6 @@ pub(crate) struct Code {
     pub compiled: Arc<dyn CompiledModule>,
     /// The imports of the code the engine compiled (after rewriting), in order.
     pub imports: Vec<ModuleImport>,
-    pub metered: bool,
     pub compile_time: Duration,
     pub cache: CacheOutcome,
     /// Why the compiled code could not be stored in the cache, if it could not.
@@ -58,7 +57,7 @@ impl PreparedModule {
             &shared.funcs,
             shared.unknown_imports,
             !shared.per_instance.is_empty(),
-        )?;
+        );
         Ok(PreparedModule(Arc::new(Prepared {
             runtime,
             code,
@@ -67,7 +66,9 @@ impl PreparedModule {
     }
 
     /// A new instance: its own store, its own per-instance host functions (and WASI context
-    /// where the runtime makes one per instance), its start function run.
+    /// where the runtime makes one per instance), its start function run. Imports that only
+    /// another instance could provide are named as missing; instantiate with a
+    /// [`crate::Linker`] to provide them.
     pub fn instantiate(&self) -> Result<Instance, Error> {
         Instance::new(self)
     }

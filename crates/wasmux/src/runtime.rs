@@ -32,6 +32,8 @@ pub type InstanceFuncs =
 #[derive(Default)]
 pub struct RuntimeBuilder {
     engine: Option<String>,
+    /// An engine made already (the spec runner's), used instead of one made by name.
+    made: Option<Arc<dyn Engine>>,
     limits: Limits,
     funcs: HostFuncs,
     per_instance: Vec<Arc<InstanceFuncs>>,
@@ -46,6 +48,12 @@ impl RuntimeBuilder {
     /// The engine variant by name (see `wasmux engines`); the default is `wasmtime`.
     pub fn engine(mut self, name: &str) -> Self {
         self.engine = Some(name.to_string());
+        self
+    }
+
+    /// Runs on `engine`, made already, instead of one made by name.
+    pub(crate) fn made_engine(mut self, engine: Arc<dyn Engine>) -> Self {
+        self.made = Some(engine);
         self
     }
 
@@ -160,7 +168,10 @@ impl RuntimeBuilder {
     }
 
     pub fn build(self) -> Result<Runtime, Error> {
-        let mut engine = crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?;
+        let mut engine = match self.made {
+            Some(engine) => engine,
+            None => crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?,
+        };
         if let Some(slots) = self.pool {
             let pool = PoolConfig {
                 slots,
@@ -221,6 +232,16 @@ impl Runtime {
         &self.0
     }
 
+    /// Whether `other` is this runtime or a clone of it.
+    pub(crate) fn same(&self, other: &Runtime) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// A new, empty group of instances that import each other's exports, in one store.
+    pub fn linker(&self) -> Result<crate::Linker, Error> {
+        crate::Linker::new(self)
+    }
+
     pub fn engine(&self) -> &Arc<dyn Engine> {
         &self.0.engine
     }
@@ -243,7 +264,10 @@ impl Runtime {
 
     /// [`Runtime::prepare`] from a module's bytes (binary or text): with a compile cache, a
     /// module compiled before is loaded without being validated again, since the cache keys
-    /// its code by the module's sha256 and only valid modules are ever compiled.
+    /// its code by the module's sha256 and only valid modules are ever compiled. A binary
+    /// module's function bodies are validated once: by the engine where it compiles them
+    /// unchanged and validates as wasmux does (`EngineCaps::validates`), by wasmux otherwise.
+    /// Either way an invalid module gets the error [`Module::from_bytes`] gives.
     pub fn prepare_bytes(&self, name: &str, bytes: &[u8]) -> Result<PreparedModule, Error> {
         let started = Instant::now();
         if bytes.starts_with(b"\0asm") {
@@ -251,7 +275,7 @@ impl Runtime {
             if let Some(hit) = self.cached(name, key.as_ref(), started) {
                 return hit;
             }
-            let module = Module::from_bytes(name, bytes)?;
+            let module = Module::bodies_unchecked(name, bytes)?;
             return self.compile_and_store(&module, key, started);
         }
         self.prepare(&Module::from_bytes(name, bytes)?)
@@ -300,7 +324,6 @@ impl Runtime {
                 name,
                 compiled,
                 imports,
-                metered: shared.rewrite.fuel,
                 compile_time: took,
                 cache: CacheOutcome::Hit,
                 cache_error: None,
@@ -335,7 +358,13 @@ impl Runtime {
         }
         let key =
             cached::key(engine, module.bytes(), &shared.rewrite).ok_or_else(not_serializable)?;
-        let compiled = prepare_with(engine, module.name(), module.bytes(), &shared.rewrite)?;
+        let compiled = prepare_with(
+            engine,
+            module.name(),
+            module.bytes(),
+            &shared.rewrite,
+            module.bodies_checked(),
+        )?;
         let entry = cached::entry(engine, compiled.compiled.as_ref(), &compiled.bytes)?
             .ok_or_else(not_serializable)?;
         Ok((key, entry))
@@ -368,7 +397,13 @@ impl Runtime {
     ) -> Result<PreparedModule, Error> {
         let shared = self.shared();
         let engine = shared.engine.as_ref();
-        let compiled = prepare_with(engine, module.name(), module.bytes(), &shared.rewrite)?;
+        let compiled = prepare_with(
+            engine,
+            module.name(),
+            module.bytes(),
+            &shared.rewrite,
+            module.bodies_checked(),
+        )?;
         let imports = module_imports(&compiled.bytes)?;
         let (outcome, cache_error) = match (&shared.cache, key) {
             (Some(cache), Some(key)) => {
@@ -390,7 +425,6 @@ impl Runtime {
                 name: module.name().to_string(),
                 compiled: compiled.compiled,
                 imports,
-                metered: compiled.metered,
                 compile_time: took,
                 cache: outcome,
                 cache_error,

@@ -41,6 +41,7 @@ impl Wasm3Engine {
                     extended_const: false,
                     needs_lowering: true,
                     cross_instance_linking: false,
+                    validates: false,
                 },
             },
         }

@@ -4,6 +4,7 @@
 //! `trampoline` and the pointer a boxed `Link`, owned by the importing instance.
 
 use crate::call::{invoke, read_slot, write_slot};
+use crate::mirror::{Cells, Mirrors};
 use crate::trap::host_trap;
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -15,6 +16,8 @@ use wasmux_core::{Caller, HostError, HostFunc, Val, ValType};
 pub(crate) struct Shared {
     /// The error of the host function that stopped the guest, until `Store::call` reports it.
     pub pending: Cell<Option<HostError>>,
+    /// The values of the mutable globals the host created.
+    pub cells: Cells,
 }
 
 /// An instance's runtime, as trampolines of other instances reach it.
@@ -25,6 +28,8 @@ pub(crate) struct Core {
     /// Imports resolve at instantiation, in creation order, so no chain of imports can lead
     /// back into a running instance today; this keeps it so if that ever changes.
     pub active: Cell<bool>,
+    /// This instance's globals that mirror the store's host-created ones.
+    pub mirrors: Mirrors,
 }
 
 pub(crate) enum Target {
@@ -42,6 +47,9 @@ pub(crate) struct Link {
     pub params: Vec<ValType>,
     pub result: Option<ValType>,
     pub shared: *const Shared,
+    /// The importing instance, whose mirrored globals are handed over to another instance's
+    /// around a call into it.
+    pub caller: *const Core,
     /// Whether the importing instance has a memory, for `Caller::memory`.
     pub has_memory: bool,
 }
@@ -84,7 +92,13 @@ pub(crate) unsafe extern "C" fn trampoline(
         .collect();
     let outcome = match &link.target {
         Target::Host(func) => call_host(func, runtime, link, &args).map_err(Stop::Host),
-        Target::Instance { core, func } => call_instance(&**core, *func, &args, link.result),
+        Target::Instance { core, func } => {
+            let (shared, caller) = (&*link.shared, &*link.caller);
+            caller.mirrors.leave(&shared.cells);
+            let outcome = call_instance(&**core, *func, &args, link.result, &shared.cells);
+            caller.mirrors.enter(&shared.cells);
+            outcome
+        }
     };
     match outcome {
         Ok(Some(v)) => {
@@ -130,6 +144,7 @@ unsafe fn call_instance(
     func: ffi::IM3Function,
     args: &[Val],
     result: Option<ValType>,
+    cells: &Cells,
 ) -> Result<Option<Val>, Stop> {
     if core.active.replace(true) {
         return Err(Stop::Host(HostError::Message(
@@ -138,7 +153,9 @@ unsafe fn call_instance(
                 .to_string(),
         )));
     }
+    core.mirrors.enter(cells);
     let outcome = invoke(func, args, result);
+    core.mirrors.leave(cells);
     core.active.set(false);
     outcome.map_err(Stop::Forward)
 }

@@ -22,6 +22,7 @@ mod dry_run;
 mod engine;
 mod host;
 mod locate;
+mod mirror;
 mod module;
 mod segments;
 mod stack;

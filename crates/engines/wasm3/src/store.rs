@@ -3,7 +3,8 @@
 //! wasm3 0.4 gives every runtime exactly one memory and one table of its own, so instances
 //! cannot share memories, tables or mutable globals. What can be shared honestly is shared:
 //! an exported function of another instance is imported as a call into that instance's
-//! runtime, and an immutable global is imported by copying its value.
+//! runtime, an immutable global is imported by copying its value, and a mutable global the
+//! host created is mirrored in every instance that imports it (`mirror.rs`).
 
 use crate::call::{invoke, memory_len, read_slot};
 use crate::host::{signature, trampoline, Core, Link, Shared, Target};
@@ -74,10 +75,21 @@ impl Drop for Instance {
     }
 }
 
-/// Something `Store::export` handed out.
+/// Something `Store::export` or `Store::new_global` handed out.
 enum Extern {
-    Func { instance: usize, index: u32 },
-    Global { instance: usize, index: u32 },
+    Func {
+        instance: usize,
+        index: u32,
+    },
+    Global {
+        instance: usize,
+        index: u32,
+    },
+    /// A mutable global the host created: a cell of `Shared::cells` (see `mirror.rs`).
+    HostGlobal {
+        cell: usize,
+        ty: GlobalType,
+    },
     Memory,
     Table,
 }
@@ -87,6 +99,8 @@ enum Resolved {
     Func(Target),
     /// The raw bits of an immutable global's value.
     Global(u64),
+    /// A host-created mutable global: the cell the import mirrors.
+    Mirror(usize),
 }
 
 impl Wasm3Store {
@@ -159,6 +173,25 @@ impl Wasm3Store {
                             func: unsafe { (*source.module).functions.add(*index as usize) },
                         }))
                     }
+                    (ImportKind::Global(want), ImportValue::Extern(h))
+                        if matches!(
+                            self.externs.get(h.0 as usize),
+                            Some(Extern::HostGlobal { .. })
+                        ) =>
+                    {
+                        let Some(&Extern::HostGlobal { cell, ty }) = self.externs.get(h.0 as usize)
+                        else {
+                            unreachable!("matched above")
+                        };
+                        if ty != *want {
+                            return Err(incompatible(format!(
+                                "the module expects a global {}, the host's is {}",
+                                global_text(*want),
+                                global_text(ty)
+                            )));
+                        }
+                        Ok(Resolved::Mirror(cell))
+                    }
                     (ImportKind::Global(want), ImportValue::Extern(h)) => {
                         let Some(Extern::Global { instance, index }) =
                             self.externs.get(h.0 as usize)
@@ -215,6 +248,11 @@ impl Wasm3Store {
             .zip(&resolved)
             .filter_map(|(decl, res)| match (&decl.kind, res) {
                 (ImportKind::Global(_), Resolved::Global(bits)) => Some(*bits),
+                // Listed too, so that the list stays indexed by global; a mutable global is
+                // never read by a segment's offset.
+                (ImportKind::Global(_), Resolved::Mirror(cell)) => {
+                    Some(self.shared.cells.get(*cell))
+                }
                 _ => None,
             })
             .collect();
@@ -232,6 +270,7 @@ impl Wasm3Store {
                 core: Box::new(Core {
                     runtime,
                     active: Cell::new(false),
+                    mirrors: Default::default(),
                 }),
                 module: ptr::null_mut(),
                 info: info.clone(),
@@ -251,9 +290,18 @@ impl Wasm3Store {
             let mut global = 0;
             for (decl, res) in info.imports.iter().zip(&resolved) {
                 if let ImportKind::Global(_) = decl.kind {
-                    if let Resolved::Global(bits) = res {
-                        let slot = (*module).globals.add(global);
-                        (*slot).__bindgen_anon_1.intValue = *bits as i64;
+                    match res {
+                        Resolved::Global(bits) => {
+                            let slot = (*module).globals.add(global);
+                            (*slot).__bindgen_anon_1.intValue = *bits as i64;
+                        }
+                        Resolved::Mirror(cell) => instance.core.mirrors.bind(
+                            module,
+                            *cell,
+                            global as u32,
+                            &self.shared.cells,
+                        ),
+                        Resolved::Func(_) => {}
                     }
                     global += 1;
                 }
@@ -283,6 +331,7 @@ impl Wasm3Store {
                     params: ty.params.clone(),
                     result: ty.results.first().copied(),
                     shared: &*self.shared,
+                    caller: &*instance.core,
                     // wasm3 has one memory; host functions see it when it is exported as
                     // `memory`, the rule of every engine.
                     has_memory: info.memory.is_some()
@@ -372,7 +421,14 @@ impl Wasm3Store {
         // SAFETY: the function belongs to this live instance, which is not running (checked
         // above), and the arguments were checked against its type.
         let func = unsafe { (*instance.module).functions.add(index as usize) };
-        let outcome = on_native_stack(|| unsafe { invoke(func, args, result) });
+        let cells = &self.shared.cells;
+        // SAFETY: the instance's module is loaded.
+        let outcome = on_native_stack(|| unsafe {
+            instance.core.mirrors.enter(cells);
+            let outcome = invoke(func, args, result);
+            instance.core.mirrors.leave(cells);
+            outcome
+        });
         instance.core.active.set(false);
         match outcome? {
             Ok(value) => Ok(value.into_iter().collect()),
@@ -494,10 +550,25 @@ impl Store for Wasm3Store {
         Some(unsafe { memory_len(instance.core.runtime) })
     }
 
-    fn new_global(&mut self, _ty: GlobalType, _init: Val) -> Result<ExternHandle, Error> {
-        Err(unsupported(
-            "host-created globals (every wasm3 instance keeps its own globals)",
-        ))
+    fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error> {
+        if !matches!(
+            ty.content,
+            ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64
+        ) {
+            return Err(unsupported(format!("{} globals", ty.content)));
+        }
+        if init.ty() != ty.content {
+            return Err(Error::engine(
+                "wasm3",
+                format!("a global of type {} cannot start as {init}", ty.content),
+            ));
+        }
+        let mut bits = 0u64;
+        // SAFETY: writes a numeric value into a local 8-byte slot.
+        unsafe { crate::call::write_slot(&mut bits, init) };
+        let cell = self.shared.cells.add(bits);
+        self.externs.push(Extern::HostGlobal { cell, ty });
+        Ok(ExternHandle(self.externs.len() as u32 - 1))
     }
 
     fn new_memory(&mut self, _ty: MemoryType) -> Result<ExternHandle, Error> {
@@ -543,6 +614,14 @@ unsafe fn error_detail(runtime: ffi::IM3Runtime) -> String {
     match crate::trap::c_text(info.message) {
         Some(m) if !m.is_empty() => format!(": {m}"),
         _ => String::new(),
+    }
+}
+
+fn global_text(ty: GlobalType) -> String {
+    if ty.mutable {
+        format!("(mut {})", ty.content)
+    } else {
+        ty.content.to_string()
     }
 }
 

@@ -103,6 +103,9 @@ fn common_caps() -> EngineCaps {
         extended_const: true,
         needs_lowering: false,
         cross_instance_linking: true,
+        // Not shown to accept no more than wasmux does: wasmer's feature flags are not
+        // wasmparser's, and the LLVM variant keeps its compiler's own defaults.
+        validates: false,
         ..EngineCaps::default()
     }
 }

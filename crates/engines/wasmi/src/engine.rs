@@ -51,6 +51,9 @@ impl WasmiEngine {
                     extended_const: true,
                     needs_lowering: false,
                     cross_instance_linking: true,
+                    // Not shown to accept no more than wasmux does; and an interpreter's
+                    // preparation is cheap next to the check, which it then mostly repeats.
+                    validates: false,
                 },
             },
             engines: Mutex::new(Vec::new()),

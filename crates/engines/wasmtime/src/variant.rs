@@ -125,6 +125,9 @@ impl Variant {
                 extended_const: f.contains(WasmFeatures::EXTENDED_CONST),
                 needs_lowering: false,
                 cross_instance_linking: true,
+                // `features()` is a subset of wasmux's WebAssembly 3.0 and wasmtime validates
+                // every body it compiles with exactly those features.
+                validates: true,
             },
         }
     }

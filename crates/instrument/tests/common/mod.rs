@@ -5,9 +5,9 @@
 use std::fmt;
 
 use wasmi::errors::HostError;
-use wasmi::{Caller, Engine, Func, Linker, Module, Store, Val};
+use wasmi::{Caller, Engine, Func, Global, Linker, Module, Mutability, Store, Val};
 use wasmux_instrument::{
-    CHECK_IMPORT, FUEL_GET_EXPORT, FUEL_SET_EXPORT, OUT_OF_FUEL_IMPORT, RUNTIME_MODULE,
+    CHECK_IMPORT, FUEL_GET_EXPORT, FUEL_IMPORT, FUEL_SET_EXPORT, OUT_OF_FUEL_IMPORT, RUNTIME_MODULE,
 };
 
 pub fn wat(text: &str) -> Vec<u8> {
@@ -75,6 +75,9 @@ pub fn instantiate(wasm: &[u8]) -> Result<Running, wasmi::Error> {
         },
     )?;
     linker.func_wrap("env", "add1", |x: i32| x.wrapping_add(1))?;
+    // Full until a test sets it, as a host's tank would be.
+    let tank = Global::new(&mut store, Val::I64(-1), Mutability::Var);
+    linker.define(RUNTIME_MODULE, FUEL_IMPORT, tank)?;
     let instance = linker.instantiate_and_start(&mut store, &module)?;
     Ok(Running { store, instance })
 }

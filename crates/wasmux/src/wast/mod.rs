@@ -1,12 +1,11 @@
 //! Runs WebAssembly spec test scripts (`.wast`) against any engine through the wasmux API.
 //!
 //! Every directive is checked the way an embedder would see it: modules go through
-//! [`crate::prepare`], instances live in one [`wasmux_core::Store`] per script, and traps are
-//! compared as [`wasmux_core::Trap`] kinds. A directive that fails, panics or depends on a module
+//! [`crate::Runtime::prepare`], instances live in one [`crate::Linker`] per script (which links
+//! them, meters and times them), and traps are compared as [`wasmux_core::Trap`] kinds. A directive that fails, panics or depends on a module
 //! that failed is reported and the script goes on.
 
 mod directives;
-mod limited;
 mod modules;
 mod report;
 mod runner;
@@ -32,10 +31,10 @@ pub struct ScriptOptions {
     /// failed, so one slow engine cannot stall a whole suite. A directive already running is
     /// not interrupted.
     pub budget: Duration,
-    /// Limits every module runs under, applied as `Runtime` applies them: with `fuel` or
-    /// `timeout` set, modules are rewritten with fuel metering or interrupt checks, each
-    /// instance starts with `fuel` in its tank and every call with `timeout` on the clock.
-    /// With `fuel`, each directive reports the fuel it consumed.
+    /// Limits every module runs under, applied as `Runtime` applies them: a script's modules
+    /// are instances of one `Linker`, so with `fuel` the script's store has one tank of `fuel`
+    /// that every instance draws from, and every call runs with `timeout` on the clock. With
+    /// `fuel`, each directive reports the fuel it consumed.
     pub limits: Limits,
 }
 

@@ -1,4 +1,4 @@
-//! Script modules: from text or binary to bytes, and the names of what they import.
+//! Script modules: from text or binary to bytes.
 
 use wast::{QuoteWat, Wat};
 
@@ -20,23 +20,4 @@ pub(crate) fn encode_wat(module: &mut Wat<'_>) -> Result<Vec<u8>, String> {
         return Err("components are not supported".into());
     }
     module.encode().map_err(|e| e.to_string())
-}
-
-/// `(module, name)` of every import of a validated module, in order.
-pub(crate) fn import_names(wasm: &[u8]) -> Result<Vec<(String, String)>, String> {
-    let mut names = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        match payload.map_err(|e| e.to_string())? {
-            wasmparser::Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import.map_err(|e| e.to_string())?;
-                    names.push((import.module.to_string(), import.name.to_string()));
-                }
-            }
-            // Imports come before code; nothing after this can add any.
-            wasmparser::Payload::CodeSectionStart { .. } => break,
-            _ => {}
-        }
-    }
-    Ok(names)
 }

@@ -1,44 +1,38 @@
-//! The state a script builds up in its one store: instances by name, registered modules, and
-//! how a module's imports are found among them.
+//! The state a script builds up in its one [`Linker`]: instances by name, registered modules,
+//! and module definitions. Linking, the limits (one fuel tank for the script's store, a
+//! deadline per call) and the start function are the linker's, as for any embedder.
 
-use super::limited::Limited;
-use super::modules;
-use super::spectest::Spectest;
+use super::spectest;
+use crate::linker::{LinkedInstance, Linker};
+use crate::prepared::PreparedModule;
+use crate::runtime::Runtime;
 use std::collections::HashMap;
 use std::sync::Arc;
-use wasmux_core::{
-    CompiledModule, Engine, Error, Import, ImportValue, InstanceId, Limits, Store, Trap, Val,
-};
-use wasmux_instrument::RUNTIME_MODULE;
+use wasmux_core::{Engine, Error, Limits, Trap, Val};
 use wast::token::Id;
 use wast::WastInvoke;
 
 /// An instance, or why there is none, so that every directive using it fails with the cause.
-pub(crate) type Slot = Result<InstanceId, String>;
+pub(crate) type Slot = Result<LinkedInstance, String>;
 
-/// A module compiled for the script's engine, with the imports it needs.
-#[derive(Clone)]
-pub(crate) struct Compiled {
-    module: Arc<dyn CompiledModule>,
-    imports: Vec<(String, String)>,
-}
+/// A module compiled for the script's engine and limits.
+pub(crate) type Compiled = PreparedModule;
 
 /// A step that could not even be attempted (a module it needs failed, a value wasmux cannot
 /// express) is an `Err(String)`; what the engine did is the inner `Result`.
 pub(crate) type Attempt<T> = Result<Result<T, Error>, String>;
 
 pub(crate) struct Runner<'a> {
-    engine: &'a Arc<dyn Engine>,
     script: &'a str,
-    store: Box<dyn Store>,
-    spectest: Spectest,
+    runtime: Runtime,
+    linker: Linker,
     /// The most recent module, which directives without a module name refer to.
     current: Option<Slot>,
     named: HashMap<String, Slot>,
-    registered: HashMap<String, Slot>,
+    /// Names registered for an instance that failed, and why: imports from them fail so.
+    failed: HashMap<String, String>,
     definitions: HashMap<String, Result<Compiled, String>>,
     last_definition: Option<Result<Compiled, String>>,
-    limited: Limited,
     /// The trap the last call or instantiation ended with, for the directive's report.
     last_trap: Option<Trap>,
 }
@@ -49,38 +43,32 @@ impl<'a> Runner<'a> {
         script: &'a str,
         limits: &Limits,
     ) -> Result<Self, Error> {
+        let builder = Runtime::builder()
+            .made_engine(engine.clone())
+            .limits(limits.clone());
+        let runtime = spectest::funcs(builder).build()?;
+        let mut linker = runtime.linker()?;
+        spectest::define(&mut linker);
         Ok(Runner {
-            engine,
             script,
-            store: engine.new_store(&Default::default())?,
-            spectest: Spectest::default(),
+            runtime,
+            linker,
             current: None,
             named: HashMap::new(),
-            registered: HashMap::new(),
+            failed: HashMap::new(),
             definitions: HashMap::new(),
             last_definition: None,
-            limited: Limited::new(engine.as_ref(), limits),
             last_trap: None,
         })
     }
 
     /// Validates an encoded script module, rewrites it as the engine and the limits require
-    /// (what `wasmux::prepare` and `Runtime::instantiate` do) and compiles it.
+    /// and compiles it, as [`Runtime::prepare`] does for anyone.
     pub(crate) fn compile(&self, bytes: Vec<u8>, at: &str) -> Result<Compiled, String> {
         let name = self.module_name(at);
-        crate::module::validate(&name, &bytes).map_err(|e| e.to_string())?;
-        let prepared = crate::prepare::prepare_with(
-            self.engine.as_ref(),
-            &name,
-            &bytes,
-            self.limited.rewrite(),
-        )
-        .map_err(|e| e.to_string())?;
-        Ok(Compiled {
-            module: prepared.compiled,
-            // Rewriting may add imports (the runtime's check and out-of-fuel functions).
-            imports: modules::import_names(&prepared.bytes)?,
-        })
+        self.runtime
+            .prepare_bytes(&name, &bytes)
+            .map_err(|e| e.to_string())
     }
 
     /// How a module at `at` is named in errors: `script:line:column`.
@@ -88,14 +76,13 @@ impl<'a> Runner<'a> {
         format!("{}:{at}", self.script)
     }
 
-    pub(crate) fn instantiate(&mut self, module: &Compiled) -> Attempt<InstanceId> {
-        let imports = match self.resolve(&module.imports)? {
-            Ok(imports) => imports,
-            Err(e) => return Ok(Err(e)),
-        };
-        let (store, limited) = (&mut self.store, &mut self.limited);
-        let instance = limited.timed(|| store.instantiate(module.module.as_ref(), &imports));
-        let instance = instance.and_then(|id| limited.started(store.as_mut(), id));
+    pub(crate) fn instantiate(&mut self, module: &Compiled) -> Attempt<LinkedInstance> {
+        for import in &module.0.code.imports {
+            if let Some(why) = self.failed.get(&import.module) {
+                return Err(format!("imports from `{}`: {why}", import.module));
+            }
+        }
+        let instance = self.linker.instantiate_unnamed(module);
         Ok(self.observed(instance))
     }
 
@@ -114,48 +101,13 @@ impl<'a> Runner<'a> {
 
     /// Fuel consumed so far by the whole store; `None` when fuel is not metered.
     pub(crate) fn fuel_used(&mut self) -> Result<Option<u64>, Error> {
-        self.limited.used(self.store.as_mut())
-    }
-
-    /// Finds every import in `spectest` or a registered instance, naming what is missing.
-    fn resolve(&mut self, wanted: &[(String, String)]) -> Attempt<Vec<Import>> {
-        let mut found = Vec::new();
-        let mut missing = Vec::new();
-        for (module, name) in wanted {
-            let value = if module == RUNTIME_MODULE && self.limited.instrumented() {
-                match self.limited.runtime_func(name) {
-                    Ok(func) => Some(ImportValue::Func(func)),
-                    Err(e) => return Ok(Err(e)),
-                }
-            } else if module == "spectest" && !self.registered.contains_key(module) {
-                match self.spectest.import(self.store.as_mut(), name) {
-                    Ok(v) => v,
-                    Err(e) => return Ok(Err(e)),
-                }
-            } else {
-                match self.registered.get(module) {
-                    Some(Ok(instance)) => {
-                        let instance = *instance;
-                        self.store.export(instance, name).map(ImportValue::Extern)
-                    }
-                    Some(Err(why)) => return Err(format!("imports from `{module}`: {why}")),
-                    None => None,
-                }
-            };
-            match value {
-                Some(value) => found.push(Import {
-                    module: module.clone(),
-                    name: name.clone(),
-                    value,
-                }),
-                None => missing.push(format!("{module}::{name}")),
-            }
-        }
-        if missing.is_empty() {
-            Ok(Ok(found))
-        } else {
-            Ok(Err(Error::UnresolvedImports(missing)))
-        }
+        let Some(fuel) = self.runtime.limits().fuel else {
+            return Ok(None);
+        };
+        let full = fuel.min(i64::MAX as u64);
+        // No tank before the first metered module: nothing consumed yet.
+        let left = self.linker.fuel_remaining().unwrap_or(full);
+        Ok(Some(full.saturating_sub(left)))
     }
 
     /// Records a new module instance (or its failure) as the current one.
@@ -185,13 +137,22 @@ impl<'a> Runner<'a> {
     }
 
     pub(crate) fn register(&mut self, name: &str, module: Option<Id<'_>>) -> Result<(), String> {
-        let slot = self.slot(module);
-        self.registered.insert(name.to_string(), slot.clone());
-        slot.map(|_| ())
+        match self.slot(module) {
+            Ok(instance) => {
+                self.failed.remove(name);
+                self.linker
+                    .register(name, instance)
+                    .map_err(|e| e.to_string())
+            }
+            Err(why) => {
+                self.failed.insert(name.to_string(), why.clone());
+                Err(why)
+            }
+        }
     }
 
     /// The instance a directive names, or the current one.
-    pub(crate) fn instance(&self, module: Option<Id<'_>>) -> Result<InstanceId, String> {
+    pub(crate) fn instance(&self, module: Option<Id<'_>>) -> Result<LinkedInstance, String> {
         self.slot(module)
     }
 
@@ -206,10 +167,11 @@ impl<'a> Runner<'a> {
 
     pub(crate) fn invoke(&mut self, call: &WastInvoke<'_>) -> Attempt<Vec<Val>> {
         let instance = self.instance(call.module)?;
-        let Some(ty) = self.store.func_type(instance, call.name) else {
+        let Some(ty) = self.linker.func_type(instance, call.name) else {
             let exported = self
-                .store
+                .linker
                 .exports(instance)
+                .map_err(|e| e.to_string())?
                 .iter()
                 .any(|e| e.name == call.name);
             return Err(if exported {
@@ -223,17 +185,14 @@ impl<'a> Runner<'a> {
             });
         };
         let args = super::values::args(&call.args, &ty.params)?;
-        let store = &mut self.store;
-        let result = self
-            .limited
-            .timed(|| store.call(instance, call.name, &args));
+        let result = self.linker.call(instance, call.name, &args);
         Ok(self.observed(result))
     }
 
     pub(crate) fn global(&mut self, module: Option<Id<'_>>, name: &str) -> Result<Val, String> {
         let instance = self.instance(module)?;
-        self.store
-            .global_get(instance, name)
+        self.linker
+            .global(instance, name)
             .ok_or_else(|| format!("no exported global `{name}`"))
     }
 }

@@ -169,10 +169,30 @@ conformance! {
         let memory = MemoryType { minimum: 1, maximum: Some(3) };
         let funcs = TableType { element: ValType::FuncRef, minimum: 10, maximum: Some(20) };
         if !engine.info().caps.cross_instance_linking {
-            // wasm3: every instance keeps its own globals, memory and table (ENGINES.md).
-            assert_unsupported(engine, s.new_global(I64_MUT, Val::I64(100)));
+            // wasm3: every instance keeps its own memory and table (ENGINES.md); a global the
+            // host made is mirrored in each instance that imports it, so writes are shared.
             assert_unsupported(engine, s.new_memory(memory));
             assert_unsupported(engine, s.new_table(funcs));
+            let g = s.new_global(I64_MUT, Val::I64(100)).unwrap();
+            let wat = r#"(module
+              (import "h" "g" (global $g (mut i64)))
+              (import "h" "bump" (func $bump))
+              (func (export "bump") (result i64)
+                (global.set $g (i64.add (global.get $g) (i64.const 1))) (global.get $g))
+              (func (export "bump_twice") (result i64)
+                (global.set $g (i64.add (global.get $g) (i64.const 1)))
+                (call $bump) (global.get $g)))"#;
+            let leaf = r#"(module (import "h" "g" (global $g (mut i64)))
+              (func (export "bump") (global.set $g (i64.add (global.get $g) (i64.const 10)))))"#;
+            let l = instantiate(engine, s, leaf, &[ext("h", "g", g)]);
+            let bump = s.export(l, "bump").unwrap();
+            let a = instantiate(engine, s, wat, &[ext("h", "g", g), ext("h", "bump", bump)]);
+            let b = instantiate(engine, s, wat, &[ext("h", "g", g), ext("h", "bump", bump)]);
+            assert_eq!(call(s, a, "bump", &[]), [Val::I64(101)]);
+            assert_eq!(call(s, b, "bump", &[]), [Val::I64(102)]);
+            // Through a call into another instance and back.
+            assert_eq!(call(s, a, "bump_twice", &[]), [Val::I64(113)]);
+            assert_eq!(call(s, b, "bump", &[]), [Val::I64(114)]);
             return;
         }
         let g = s.new_global(I64_MUT, Val::I64(100)).unwrap();

@@ -18,6 +18,7 @@
 
 mod expected;
 mod instrumented;
+mod refused;
 mod suite;
 
 use expected::Expected;
