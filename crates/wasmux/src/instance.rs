@@ -53,11 +53,16 @@ impl Instance {
     pub(crate) fn new(prepared: &PreparedModule) -> Result<Instance, Error> {
         let mut group = Group::new(prepared.runtime())?;
         let member = group.add(prepared, None)?;
-        Ok(Instance {
+        Ok(Instance::from_group(group, member))
+    }
+
+    /// `member` of `group` as the instance its calls go to.
+    pub(crate) fn from_group(group: Group, member: Member) -> Instance {
+        Instance {
             group,
             member,
             serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
-        })
+        }
     }
 
     /// The exports a guest offers (wasmux's own instrumentation exports are hidden).

@@ -2,7 +2,7 @@
 //! of limits for every call, whichever module the call's code runs in.
 
 use crate::group::{Definition, Definitions, Group, Member, HIDDEN};
-use crate::instance::{check_args, CallStats};
+use crate::instance::{check_args, CallStats, Instance};
 use crate::interrupt::CancelHandle;
 use crate::prepared::PreparedModule;
 use crate::runtime::Runtime;
@@ -279,6 +279,14 @@ impl Linker {
     /// Stops the call running now, in whichever instance of the linker it runs.
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle(self.group.interrupt.clone())
+    }
+
+    /// The linker as an [`Instance`] of `root`: its calls, limits and statistics, with every
+    /// other instance still linked behind it (a program and the libraries it imports).
+    pub fn into_instance(mut self, root: LinkedInstance) -> Result<Instance, Error> {
+        self.check(root)?;
+        let (_, member) = self.members.swap_remove(root.index);
+        Ok(Instance::from_group(self.group, member))
     }
 
     fn check(&self, instance: LinkedInstance) -> Result<(), Error> {

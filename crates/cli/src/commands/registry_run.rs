@@ -3,7 +3,7 @@
 //! narrowing the command line's policy.
 
 use super::registry_args::{HomeArgs, RemoteArgs};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use wasmux::wasi::Policy;
@@ -35,6 +35,9 @@ pub struct Target {
     /// The manifest's entry, for a release that names one.
     pub entry: Option<String>,
     pub policy: Policy,
+    /// A release's dependencies, in instantiation order, each with the import module name
+    /// its dependents use; empty for a module file.
+    pub deps: Vec<DependencyModule>,
 }
 
 /// `module` as a file when one exists, else as a registry reference when it reads as one.
@@ -46,6 +49,7 @@ pub fn target(module: &Path, args: &RegistryRunArgs, policy: Policy) -> Result<T
             bytes: super::cache_args::read(module)?,
             entry: None,
             policy,
+            deps: Vec::new(),
         });
     }
     let reference = PackageRef::parse(&text)?;
@@ -65,7 +69,7 @@ pub fn target(module: &Path, args: &RegistryRunArgs, policy: Policy) -> Result<T
         .release
         .clone();
     let bytes = registry.module_bytes(&root)?;
-    link(&root.id(), registry.dependency_modules(&resolution)?)?;
+    let deps = registry.dependency_modules(&resolution)?;
     let policy = match &root.capabilities {
         None => policy,
         Some(text) => {
@@ -82,19 +86,6 @@ pub fn target(module: &Path, args: &RegistryRunArgs, policy: Policy) -> Result<T
         bytes,
         entry: root.entry.clone(),
         policy,
+        deps,
     })
-}
-
-/// Where the facade's linker plugs in (issue 10, point 7): `deps` are the dependencies'
-/// modules in instantiation order, each with the import module name its dependents use.
-/// Until the linker exists, a release with dependencies is refused here, before anything runs.
-fn link(root: &str, deps: Vec<DependencyModule>) -> Result<()> {
-    if deps.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<String> = deps.iter().map(|d| d.release.id()).collect();
-    bail!(
-        "{root} imports from {}: linking dependencies is not available yet",
-        names.join(", ")
-    )
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use wasmux::auto::{self, Calls, Choice};
 use wasmux::{Error, ErrorKind, ExportKind, Instance, PreparedModule, Runtime, UnknownImports};
+use wasmux_registry::DependencyModule;
 
 /// Run a module: its `_start` (a command, with WASI), or one exported function with --invoke.
 #[derive(Args)]
@@ -89,7 +90,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     // The policy is checked first: a bad one must stop us before any guest code runs.
     let policy = args.policy.policy()?;
     let target = registry_run::target(&args.module, &args.registry, policy)?;
-    let (policy, module_path, module) = (target.policy, target.path, target.bytes);
+    let (policy, module_path, module, deps) =
+        (target.policy, target.path, target.bytes, target.deps);
     // A release's manifest entry unless --invoke names another.
     let invoke = args.invoke.clone().or(target.entry);
     let name = program_name(&module_path);
@@ -121,16 +123,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let ctx = Arc::new(Mutex::new(Some(ctx)));
     let runtime_on = |engine: &str| -> Result<Runtime> {
         let ctx = ctx.clone();
-        let mut builder = Runtime::builder()
-            .engine(engine)
-            .limits(limits.clone())
-            // Linked for every module: only those importing wasi_snapshot_preview1 use it.
-            .wasi(move || {
+        let mut builder = Runtime::builder().engine(engine).limits(limits.clone());
+        // Linked for every module: only those importing wasi_snapshot_preview1 use it. A
+        // release and its dependencies are one program: they share one context.
+        builder = if deps.is_empty() {
+            builder.wasi(move || {
                 ctx.lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .take()
                     .ok_or_else(|| std::io::Error::other("the WASI context is already in use"))
-            });
+            })
+        } else {
+            let shared = ctx.lock().unwrap_or_else(PoisonError::into_inner).take();
+            builder.wasi_shared(shared.context("the WASI context is already in use")?)
+        };
         if let Some(how) = args.unknown_imports {
             builder = builder.unknown_imports(match how {
                 UnknownImportsArg::Trap => UnknownImports::Trap,
@@ -172,7 +178,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             _ => e.context(instantiating()),
         }
     })?;
-    let mut instance = prepared.instantiate().with_context(instantiating)?;
+    let mut instance = link(&prepared, &deps).with_context(instantiating)?;
     drop(spinner);
     let func = entry_point(&instance, invoke.as_deref())
         .with_context(|| module_path.display().to_string())?;
@@ -199,6 +205,25 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         println!("{value}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An instance of `prepared`, its imports from `deps` (a release's dependencies, in order)
+/// taken from instances of theirs, in one store and under one set of limits.
+fn link(prepared: &PreparedModule, deps: &[DependencyModule]) -> Result<Instance> {
+    if deps.is_empty() {
+        return Ok(prepared.instantiate()?);
+    }
+    let runtime = prepared.runtime();
+    let mut linker = runtime.linker()?;
+    for dep in deps {
+        let id = dep.release.id();
+        let module = cache_args::prepare_read(runtime, std::path::Path::new(&id), &dep.bytes)?;
+        linker
+            .instantiate(&dep.import_name, &module)
+            .with_context(|| format!("cannot instantiate {id}, a dependency"))?;
+    }
+    let root = linker.instantiate_unnamed(prepared)?;
+    Ok(linker.into_instance(root)?)
 }
 
 /// The call's figures and what it took to get there: `--stats`'s one JSON line.

@@ -314,18 +314,68 @@ fn a_corrupted_module_is_named_by_verify_and_refused_by_run() {
 }
 
 #[test]
-fn dependencies_resolve_and_wait_for_the_linker() {
+fn dependencies_are_resolved_and_linked_into_one_program() {
     let reg = Reg::new();
-    let base = reg.adder("acme/base", "1.0.0", 1, "");
-    reg.ok(&["publish", &base]);
-    let app = reg.adder("acme/app", "1.0.0", 2, "\"acme/base\" = \"^1\"\n");
-    reg.ok(&["publish", &app]);
-    let err = reg.fails(&["run", "acme/app"]);
-    assert!(
-        err.contains(
-            "acme/app@1.0.0 imports from acme/base@1.0.0: linking dependencies is not \
-             available yet"
+    let scale = |factor: i32| {
+        format!(
+            r#"(module (func (export "scale") (param i32) (result i32)
+                 local.get 0 i32.const {factor} i32.mul))"#
+        )
+    };
+    for (version, factor) in [("1.0.0", 2), ("1.1.0", 3), ("2.0.0", 100)] {
+        let dir = format!("base-{version}");
+        reg.package(
+            &dir,
+            &manifest("acme/base", version, "", ""),
+            &scale(factor),
+        );
+        reg.ok(&["publish", &dir]);
+    }
+    let app = r#"(module
+      (import "acme/base" "scale" (func $scale (param i32) (result i32)))
+      (func (export "run") (param i32) (result i32)
+        local.get 0 call $scale i32.const 1 i32.add))"#;
+    reg.package(
+        "app",
+        &manifest(
+            "acme/app",
+            "1.0.0",
+            "entry = \"run\"\n",
+            "\"acme/base\" = \"^1\"\n",
         ),
+        app,
+    );
+    reg.ok(&["publish", "app"]);
+    // The newest compatible dependency (1.1.0: 5 * 3 + 1), linked into one store.
+    assert_eq!(reg.ok(&["run", "acme/app", "5"]), "16\n");
+    // One tank for the whole program: fuel runs out inside the dependency as anywhere else.
+    let out = reg.run(&["run", "--fuel", "3", "acme/app", "5"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("out of fuel"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = reg.run(&["run", "--fuel", "1000", "--stats", "acme/app", "5"]);
+    let stats: serde_json::Value =
+        serde_json::from_str(text(&out.stderr).lines().last().unwrap()).unwrap();
+    assert!(stats["fuel_consumed"].as_u64().unwrap() > 3, "{stats}");
+
+    // An import the resolved dependency does not export is named, with its module.
+    reg.package(
+        "broken",
+        &manifest(
+            "acme/broken",
+            "1.0.0",
+            "entry = \"run\"\n",
+            "\"acme/base\" = \"^1\"\n",
+        ),
+        &app.replace("\"scale\" (func", "\"nothing\" (func"),
+    );
+    reg.ok(&["publish", "broken"]);
+    let err = reg.fails(&["run", "acme/broken", "5"]);
+    assert!(
+        err.contains("acme/base") && err.contains("nothing"),
         "{err}"
     );
 }

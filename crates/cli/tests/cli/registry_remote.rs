@@ -379,3 +379,39 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_release_and_its_dependencies_are_installed_and_linked() {
+    let server = Server::start(&[]);
+    let author = Reg::new();
+    author.package(
+        "base",
+        &manifest("acme/base", "1.0.0", "", ""),
+        r#"(module (func (export "scale") (param i32) (result i32) local.get 0 i32.const 2 i32.mul))"#,
+    );
+    author.package(
+        "app",
+        &manifest(
+            "acme/app",
+            "1.0.0",
+            "entry = \"run\"\n",
+            "\"acme/base\" = \"^1\"\n",
+        ),
+        r#"(module
+          (import "acme/base" "scale" (func $scale (param i32) (result i32)))
+          (func (export "run") (param i32) (result i32) local.get 0 call $scale))"#,
+    );
+    author.ok(&["publish", "base", "--registry", &server.url]);
+    author.ok(&["publish", "app", "--registry", &server.url]);
+    let user = Reg::new();
+    assert_eq!(
+        user.ok(&["run", "--registry", &server.url, "acme/app", "21"]),
+        "42\n"
+    );
+    let installed: Vec<String> = user
+        .list_json()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(installed, ["acme/app", "acme/base"]);
+}
