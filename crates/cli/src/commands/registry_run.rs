@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use wasmux::wasi::Policy;
-use wasmux_registry::{DependencyModule, Lockfile, PackageRef};
+use wasmux_registry::{DependencyModule, ErrorKind, Lockfile, PackageRef};
 
 #[derive(Args, Debug, Default)]
 pub struct RegistryRunArgs {
@@ -46,6 +46,13 @@ pub fn target(module: &Path, args: &RegistryRunArgs, policy: Policy) -> Result<T
     }
     let reference = PackageRef::parse(&text)?;
     let registry = args.home.open()?;
+    // A typo of a file name reads as a package name too: say where it was looked for.
+    let not_a_file = || {
+        format!(
+            "{text} is not a file, so it was looked up in the registry {}",
+            registry.home().root().display()
+        )
+    };
     let require_signed = args.require_signed || registry.home_policy()?.require_signed;
     let resolution = match &args.lock {
         Some(file) => {
