@@ -55,10 +55,12 @@ pub fn target(module: &Path, args: &RegistryRunArgs, policy: Policy) -> Result<T
     };
     let require_signed = args.require_signed || registry.home_policy()?.require_signed;
     let resolution = match &args.lock {
-        Some(file) => {
-            registry.resolve_locked(&reference, &Lockfile::read(file)?, require_signed)?
-        }
-        None => registry.resolve(&reference, require_signed)?,
+        Some(file) => registry.resolve_locked(&reference, &Lockfile::read(file)?, require_signed),
+        None => registry.resolve(&reference, require_signed),
+    };
+    let resolution = match resolution {
+        Err(e) if e.kind() == ErrorKind::NotFound => return Err(e).with_context(not_a_file),
+        other => other?,
     };
     let root = resolution
         .root()

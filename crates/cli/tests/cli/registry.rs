@@ -161,6 +161,11 @@ fn a_published_package_is_listed_described_and_run_by_name() {
         err.contains("no package acme/nothing in the registry"),
         "{err}"
     );
+    let err = reg.fails(&["run", "acme/nothing"]);
+    assert!(
+        err.contains("acme/nothing is not a file, so it was looked up in the registry"),
+        "{err}"
+    );
     let err = reg.fails(&["run", "acme/math@^7"]);
     assert!(
         err.contains("there is no version of acme/math in ^7"),
