@@ -5,7 +5,7 @@ use crate::table;
 use anyhow::{bail, Result};
 use clap::Args;
 use std::process::ExitCode;
-use wasmux_registry::{PackageName, PackageRef, Registry, Release, SignatureStatus};
+use wasmux_registry::{signing, PackageName, PackageRef, Release, SignatureStatus, TrustedKeys};
 
 /// List every published release.
 #[derive(Args)]
@@ -57,8 +57,9 @@ pub struct YankArgs {
     release: String,
 }
 
-fn signed(registry: &Registry, release: &Release) -> String {
-    match registry.signature_status(release) {
+/// The SIGNED column: the trusted key's name, or why the release does not count as signed.
+fn signed(trusted: &TrustedKeys, release: &Release) -> String {
+    match signing::check(release, trusted, false) {
         Ok(SignatureStatus::Trusted(key)) => format!("by {key}"),
         Ok(SignatureStatus::Untrusted) => "untrusted key".into(),
         Ok(SignatureStatus::Unsigned) => "no".into(),
@@ -66,9 +67,9 @@ fn signed(registry: &Registry, release: &Release) -> String {
     }
 }
 
-fn json_of(registry: &Registry, release: &Release) -> Result<serde_json::Value> {
+fn json_of(trusted: &TrustedKeys, release: &Release) -> Result<serde_json::Value> {
     let mut json = serde_json::to_value(release)?;
-    json["signed"] = signed(registry, release).into();
+    json["signed"] = signed(trusted, release).into();
     Ok(json)
 }
 
@@ -78,8 +79,9 @@ pub fn list(args: ListArgs) -> Result<ExitCode> {
         Some(remote) => remote.list()?,
         None => registry.list()?,
     };
+    let trusted = registry.trusted_keys()?;
     if args.json {
-        let all: Result<Vec<_>> = releases.iter().map(|r| json_of(&registry, r)).collect();
+        let all: Result<Vec<_>> = releases.iter().map(|r| json_of(&trusted, r)).collect();
         println!("{}", serde_json::Value::Array(all?));
         return Ok(ExitCode::SUCCESS);
     }
@@ -91,7 +93,7 @@ pub fn list(args: ListArgs) -> Result<ExitCode> {
                 r.version.to_string(),
                 r.size.to_string(),
                 short(&r.digest).to_string(),
-                signed(&registry, r),
+                signed(&trusted, r),
                 if r.yanked { "yes" } else { "" }.to_string(),
             ]
         })
@@ -110,8 +112,9 @@ pub fn info(args: InfoArgs) -> Result<ExitCode> {
         Some(remote) => remote.info(&reference)?,
         None => registry.info(&reference)?,
     };
+    let trusted = registry.trusted_keys()?;
     if args.json {
-        let all: Result<Vec<_>> = releases.iter().map(|r| json_of(&registry, r)).collect();
+        let all: Result<Vec<_>> = releases.iter().map(|r| json_of(&trusted, r)).collect();
         println!("{}", serde_json::json!({ "releases": all? }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -154,7 +157,7 @@ pub fn info(args: InfoArgs) -> Result<ExitCode> {
             .trim()
             .replace('\n', "; "),
     );
-    field("signed", &signed(&registry, newest));
+    field("signed", &signed(&trusted, newest));
     field("yanked", if newest.yanked { "yes" } else { "no" });
     field("versions", &versions.join(", "));
     Ok(ExitCode::SUCCESS)

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use wasmux::wasi::Policy;
-use wasmux_registry::{DependencyModule, Lockfile, PackageRef};
+use wasmux_registry::{DependencyModule, ErrorKind, Lockfile, PackageRef};
 
 #[derive(Args, Debug, Default)]
 pub struct RegistryRunArgs {
@@ -54,14 +54,23 @@ pub fn target(module: &Path, args: &RegistryRunArgs, policy: Policy) -> Result<T
     }
     let reference = PackageRef::parse(&text)?;
     let mut registry = args.home.open()?;
+    let remote = args.remote.remote()?;
+    // A typo of a file name reads as a package name too: say where it was looked for.
+    let looked_in = match &remote {
+        Some(remote) => format!("on the registry server {}", remote.url()),
+        None => format!("in the registry {}", registry.home().root().display()),
+    };
+    let not_a_file = || format!("{text} is not a file, so it was looked up {looked_in}");
     let require_signed = args.require_signed || registry.home_policy()?.require_signed;
     let lock = args.lock.as_deref().map(Lockfile::read).transpose()?;
-    let resolution = match (args.remote.remote()?, &lock) {
-        (Some(remote), lock) => {
-            registry.install(&remote, &reference, lock.as_ref(), require_signed)?
-        }
-        (None, Some(lock)) => registry.resolve_locked(&reference, lock, require_signed)?,
-        (None, None) => registry.resolve(&reference, require_signed)?,
+    let resolution = match (&remote, &lock) {
+        (Some(remote), lock) => registry.install(remote, &reference, lock.as_ref(), require_signed),
+        (None, Some(lock)) => registry.resolve_locked(&reference, lock, require_signed),
+        (None, None) => registry.resolve(&reference, require_signed),
+    };
+    let resolution = match resolution {
+        Err(e) if e.kind() == ErrorKind::NotFound => return Err(e).with_context(not_a_file),
+        other => other?,
     };
     let root = resolution
         .root()

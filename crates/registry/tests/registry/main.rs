@@ -25,7 +25,7 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    pub fn new() -> Fixture {
+    pub fn fresh() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let reg = Registry::open(dir.path().join("home")).unwrap();
         Fixture { dir, reg }

@@ -5,7 +5,7 @@ use wasmux_registry::{ErrorKind, PackageName, PackageRef};
 
 #[test]
 fn a_corrupted_blob_is_named_by_verify_and_refused_by_run() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     f.publish("acme/math", "1.0.0", &[]);
     f.publish("acme/other", "1.0.0", &[]);
     assert!(f.reg.verify().unwrap().is_consistent());
@@ -54,7 +54,7 @@ fn a_corrupted_blob_is_named_by_verify_and_refused_by_run() {
 
 #[test]
 fn gc_removes_unreferenced_blobs_and_unfinished_writes_only() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     f.publish("acme/math", "1.0.0", &[]);
     f.publish("acme/old", "1.0.0", &[]);
     f.reg
@@ -75,7 +75,7 @@ fn gc_removes_unreferenced_blobs_and_unfinished_writes_only() {
 
     let report = f.reg.verify().unwrap();
     assert!(report.is_consistent(), "leftovers are not corruption");
-    assert_eq!(report.unreferenced_blobs, [orphan.clone()]);
+    assert_eq!(report.unreferenced_blobs, std::slice::from_ref(&orphan));
     assert_eq!(report.temp_files, 1);
 
     let dry = f.reg.gc(true).unwrap();

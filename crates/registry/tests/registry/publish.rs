@@ -5,7 +5,7 @@ use wasmux_registry::{ErrorKind, PackageName, PackageRef, PublishPolicy};
 
 #[test]
 fn a_published_release_is_listed_and_described() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     f.publish("acme/math", "1.2.0", &[]);
     let list = f.reg.list().unwrap();
     assert_eq!(list.len(), 1);
@@ -33,7 +33,7 @@ fn a_published_release_is_listed_and_described() {
 
 #[test]
 fn the_same_bytes_again_are_idempotent_and_other_bytes_are_refused() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     let dir = f.package("acme/math", "1.0.0", &[], &adder(1));
     let first = f
         .reg
@@ -63,7 +63,7 @@ fn the_same_bytes_again_are_idempotent_and_other_bytes_are_refused() {
 
 #[test]
 fn a_manifest_with_a_bad_version_or_name_is_refused_at_its_line() {
-    let f = Fixture::new();
+    let f = Fixture::fresh();
     let dir = f.package("acme/math", "1.0", &[], &adder(1));
     let mut reg = f.reg;
     let err = reg
@@ -97,7 +97,7 @@ fn a_manifest_with_a_bad_version_or_name_is_refused_at_its_line() {
 
 #[test]
 fn a_refused_publish_lists_every_reason() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     let wat = r#"(module
       (import "env" "log" (func (param i32)))
       (import "acme/undeclared" "f" (func))
@@ -138,7 +138,7 @@ required_exports = ["memory", "_start"]
 
 #[test]
 fn invalid_modules_are_refused_with_a_byte_offset() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     let dir = f.package("acme/bad", "1.0.0", &[], "");
     // A valid header, then a type section that claims more bytes than there are.
     std::fs::write(dir.join("module.wasm"), b"\0asm\x01\0\0\0\x01\x05\x01").unwrap();
@@ -186,7 +186,7 @@ fn bad_policies_are_refused() {
 
 #[test]
 fn yanking_marks_one_release() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     f.publish("acme/math", "1.0.0", &[]);
     let name = PackageName::parse("acme/math").unwrap();
     let v = semver::Version::new(1, 0, 0);

@@ -9,7 +9,7 @@ fn reference(text: &str) -> PackageRef {
 
 #[test]
 fn the_newest_compatible_versions_are_chosen_dependencies_first() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     for v in ["1.0.0", "1.4.0", "2.0.0"] {
         f.publish("acme/base", v, &[]);
     }
@@ -32,7 +32,7 @@ fn the_newest_compatible_versions_are_chosen_dependencies_first() {
 
 #[test]
 fn an_unsatisfiable_requirement_is_explained_in_words() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     f.publish("acme/base", "1.0.0", &[]);
     f.publish("acme/base", "2.0.0", &[]);
     f.publish("acme/lib", "1.0.0", &[("acme/base", "^1")]);
@@ -77,7 +77,7 @@ fn an_unsatisfiable_requirement_is_explained_in_words() {
 
 #[test]
 fn a_dependency_cycle_is_refused_with_its_path() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     f.publish("acme/a", "1.0.0", &[]);
     f.publish("acme/b", "1.0.0", &[("acme/a", "^1")]);
     f.publish("acme/a", "1.1.0", &[("acme/b", "^1")]);
@@ -91,7 +91,7 @@ fn a_dependency_cycle_is_refused_with_its_path() {
 
 #[test]
 fn yanked_versions_are_not_chosen_but_a_lockfile_pin_still_works() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     f.publish("acme/base", "1.0.0", &[]);
     f.publish("acme/base", "1.1.0", &[]);
     let project = f.package("me/app", "0.1.0", &[("acme/base", "^1")], &super::adder(0));
@@ -124,7 +124,7 @@ fn yanked_versions_are_not_chosen_but_a_lockfile_pin_still_works() {
 
 #[test]
 fn a_lockfile_reproduces_its_versions_and_refuses_other_digests() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     f.publish("acme/base", "1.0.0", &[]);
     f.publish("acme/util", "1.0.0", &[("acme/base", "^1")]);
     let project = f.package("me/app", "0.1.0", &[("acme/util", "^1")], &super::adder(0));

@@ -4,7 +4,7 @@ use super::{adder, Fixture};
 use wasmux_registry::{ErrorKind, KeyPair, PackageRef, PublishPolicy, SignatureStatus};
 
 fn signed_fixture() -> (Fixture, KeyPair) {
-    let mut f = Fixture::new();
+    let mut f = Fixture::fresh();
     let key = KeyPair::generate(f.reg.home(), "alice").unwrap();
     let dir = f.package("acme/math", "1.0.0", &[], &adder(1));
     f.reg
