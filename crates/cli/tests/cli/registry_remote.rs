@@ -230,7 +230,7 @@ fn damaged_oversized_and_malformed_uploads_are_refused() {
     let err = author.fails(&["publish", "big", "--registry", &server.url]);
     assert!(err.contains("this registry accepts"), "{err}");
 
-    let wasm = wat::parse_str(&adder_wat(1)).unwrap();
+    let wasm = wat::parse_str(adder_wat(1)).unwrap();
     let upload = |sha256: &str| {
         serde_json::json!({
             "manifest": manifest("acme/raw", "1.0.0", "", "").replace("module.wat", "m.wasm"),
