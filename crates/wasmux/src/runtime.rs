@@ -8,7 +8,7 @@ use crate::instance::Instance;
 use crate::metrics::{CacheOutcome, Counters, RuntimeMetrics};
 use crate::module::Module;
 use crate::pool::Slots;
-use crate::prepare::{instrument_options, prepare_with, rewrite};
+use crate::prepare::{instrument_options, prepare_with, rewrite, Compilation};
 use crate::prepared::{Code, PreparedModule};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -358,16 +358,22 @@ impl Runtime {
         }
         let key =
             cached::key(engine, module.bytes(), &shared.rewrite).ok_or_else(not_serializable)?;
-        let compiled = prepare_with(
-            engine,
+        let compiled = self.compile(module)?;
+        let entry = cached::entry(engine, compiled.compiled.as_ref(), &compiled.bytes)?
+            .ok_or_else(not_serializable)?;
+        Ok((key, entry))
+    }
+
+    /// `module` rewritten for this runtime's limits and compiled by its engine.
+    fn compile<'m>(&self, module: &'m Module) -> Result<Compilation<'m>, Error> {
+        let shared = self.shared();
+        prepare_with(
+            shared.engine.as_ref(),
             module.name(),
             module.bytes(),
             &shared.rewrite,
             module.bodies_checked(),
-        )?;
-        let entry = cached::entry(engine, compiled.compiled.as_ref(), &compiled.bytes)?
-            .ok_or_else(not_serializable)?;
-        Ok((key, entry))
+        )
     }
 
     fn cache_key(&self, module: &[u8]) -> Option<CacheKey> {
@@ -397,13 +403,7 @@ impl Runtime {
     ) -> Result<PreparedModule, Error> {
         let shared = self.shared();
         let engine = shared.engine.as_ref();
-        let compiled = prepare_with(
-            engine,
-            module.name(),
-            module.bytes(),
-            &shared.rewrite,
-            module.bodies_checked(),
-        )?;
+        let compiled = self.compile(module)?;
         let imports = module_imports(&compiled.bytes)?;
         let (outcome, cache_error) = match (&shared.cache, key) {
             (Some(cache), Some(key)) => {
