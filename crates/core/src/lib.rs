@@ -4,6 +4,7 @@
 //! types and their engine's own, and everything above the adapters speaks only these types.
 
 pub mod artifact;
+pub mod dirs;
 pub mod engine;
 pub mod error;
 pub mod host;

@@ -20,25 +20,14 @@ pub const POLICY_FILE: &str = "policy.toml";
 /// holds published data, not a cache, so it goes where XDG puts data. XDG asks that a relative
 /// `XDG_DATA_HOME` be ignored.
 pub fn default_home() -> Result<PathBuf> {
-    let var = |name| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(dir) = var("WASMUX_HOME") {
-        return Ok(dir);
-    }
-    if let Some(dir) = var("XDG_DATA_HOME").filter(|d| d.is_absolute()) {
-        return Ok(dir.join("wasmux"));
-    }
-    var("HOME")
-        .map(|home| home.join(".local").join("share").join("wasmux"))
-        .ok_or_else(|| {
+    wasmux_core::dirs::user_dir("WASMUX_HOME", "XDG_DATA_HOME", &[".local", "share"]).ok_or_else(
+        || {
             Error::invalid(
                 "registry home",
                 "no directory: set --home, WASMUX_HOME, XDG_DATA_HOME or HOME",
             )
-        })
+        },
+    )
 }
 
 /// The paths inside one home directory.

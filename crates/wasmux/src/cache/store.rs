@@ -40,19 +40,7 @@ pub struct CacheSize {
 /// `$WASMUX_CACHE`, else `$XDG_CACHE_HOME/wasmux`, else `~/.cache/wasmux`. XDG asks that a
 /// relative `XDG_CACHE_HOME` be ignored.
 pub fn default_dir() -> Result<PathBuf, CacheError> {
-    let var = |name| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(dir) = var("WASMUX_CACHE") {
-        return Ok(dir);
-    }
-    if let Some(dir) = var("XDG_CACHE_HOME").filter(|d| d.is_absolute()) {
-        return Ok(dir.join("wasmux"));
-    }
-    var("HOME")
-        .map(|home| home.join(".cache").join("wasmux"))
+    wasmux_core::dirs::user_dir("WASMUX_CACHE", "XDG_CACHE_HOME", &[".cache"])
         .ok_or(CacheError::NoDefaultDir)
 }
 
