@@ -3,6 +3,8 @@
 use serde::Serialize;
 use std::fmt;
 
+use crate::backtrace::Backtrace;
+
 /// Why a guest stopped abnormally. Every engine's traps are mapped onto these kinds, so the same
 /// fault reads the same whatever ran it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -157,8 +159,14 @@ pub enum Error {
     /// start function is reported as its `Trap`.
     #[error("instantiation failed: {0}")]
     Instantiation(String),
+    /// The guest trapped. The backtrace is not part of the message; callers print it where
+    /// they want it (`wasmux run` below the error line).
     #[error("wasm trap: {trap}{}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    Trap { trap: Trap, detail: Option<String> },
+    Trap {
+        trap: Trap,
+        detail: Option<String>,
+        backtrace: Box<Backtrace>,
+    },
     /// A guest called `proc_exit` or an equivalent; not a failure of the host.
     #[error("guest exited with status {0}")]
     Exit(i32),
@@ -224,13 +232,18 @@ fn hint(available: &[String]) -> String {
 
 impl Error {
     pub fn trap(trap: Trap) -> Self {
-        Error::Trap { trap, detail: None }
+        Error::Trap {
+            trap,
+            detail: None,
+            backtrace: Box::default(),
+        }
     }
 
     pub fn trap_with(trap: Trap, detail: impl Into<String>) -> Self {
         Error::Trap {
             trap,
             detail: Some(detail.into()),
+            backtrace: Box::default(),
         }
     }
 
@@ -264,6 +277,14 @@ impl Error {
             Error::InstanceSetup(_) => ErrorKind::InstanceSetup,
             Error::Artifact { .. } => ErrorKind::Artifact,
             Error::Io(_) => ErrorKind::Io,
+        }
+    }
+
+    /// The wasm frames at the trap, if this error is a trap and the engine reported them.
+    pub fn backtrace(&self) -> Option<&Backtrace> {
+        match self {
+            Error::Trap { backtrace, .. } => Some(backtrace),
+            _ => None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! types and their engine's own, and everything above the adapters speaks only these types.
 
 pub mod artifact;
+pub mod backtrace;
 pub mod dirs;
 pub mod engine;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod limits;
 pub mod types;
 
 pub use artifact::{stable_digest, Artifact, ArtifactKey, StableHasher};
+pub use backtrace::{Backtrace, Frame, SourceLocation};
 pub use engine::{
     check_import_count, CompiledModule, Engine, EngineCaps, EngineInfo, ExternHandle, Import,
     ImportValue, InstanceId, PoolConfig, Store, StoreConfig,

@@ -5,7 +5,7 @@ use wasm_encoder::ValType;
 use crate::analyze::Info;
 use crate::helpers::{Context, Helper};
 use crate::meter::{Fuel, Interrupt};
-use crate::{InstrumentError, Options};
+use crate::{Added, AddedImport, AddedKind, FuncMap, InstrumentError, Options};
 
 /// A function type added after the module's own types.
 pub(crate) type Signature = (Vec<ValType>, Vec<ValType>);
@@ -97,6 +97,40 @@ impl Layout {
             }
         }
         Ok(l)
+    }
+
+    /// What this layout adds, as hosts see it.
+    pub(crate) fn added(&self, info: &Info) -> Added {
+        let mut imports: Vec<AddedImport> = self
+            .global_imports
+            .iter()
+            .map(|&name| AddedImport {
+                module: crate::RUNTIME_MODULE.to_string(),
+                name: name.to_string(),
+                kind: AddedKind::Global {
+                    ty: ValType::I64,
+                    mutable: true,
+                },
+            })
+            .collect();
+        for &(name, ty) in &self.imports {
+            let (params, results) = self.types[(ty - self.first_type) as usize].clone();
+            imports.push(AddedImport {
+                module: crate::RUNTIME_MODULE.to_string(),
+                name: name.to_string(),
+                kind: AddedKind::Func { params, results },
+            });
+        }
+        let mut funcs = FuncMap::default();
+        funcs.push(self.imported_funcs, Some(0));
+        funcs.push(self.func_shift, None);
+        funcs.push(info.defined_funcs, Some(self.imported_funcs));
+        funcs.push(self.helpers.len() as u32, None);
+        Added {
+            imports,
+            exports: self.exports.iter().map(|&(n, _)| n.to_string()).collect(),
+            funcs,
+        }
     }
 
     /// The new index of one of the module's own globals.

@@ -81,11 +81,13 @@ mod layout;
 mod lower;
 mod meter;
 mod proposal;
+mod report;
 mod rewrite;
 pub mod sections;
 mod trunc_sat;
 
 pub use error::InstrumentError;
+pub use report::{Added, AddedImport, AddedKind, FuncMap, Instrumented};
 
 /// What to inject. Everything is off by default.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -145,8 +147,17 @@ pub fn instrument(wasm: &[u8], opts: &Options) -> Result<Vec<u8>, InstrumentErro
 /// when it loads one: validating is the costliest pass, and once is enough. The bytes must be
 /// valid; that is not checked again here.
 pub fn instrument_validated(wasm: &[u8], opts: &Options) -> Result<Vec<u8>, InstrumentError> {
+    instrument_reported(wasm, opts).map(|out| out.wasm)
+}
+
+/// [`instrument_validated`], with what the rewrite added: its imports, its exports, and where
+/// each function went.
+pub fn instrument_reported(wasm: &[u8], opts: &Options) -> Result<Instrumented, InstrumentError> {
     if !opts.changes_anything() {
-        return Ok(wasm.to_vec());
+        return Ok(Instrumented {
+            wasm: wasm.to_vec(),
+            added: Added::default(),
+        });
     }
     let info = analyze::analyze(wasm, opts)?;
     let layout = layout::Layout::new(&info, opts)?;
@@ -159,7 +170,10 @@ pub fn instrument_validated(wasm: &[u8], opts: &Options) -> Result<Vec<u8>, Inst
         // Only memory.init and data.drop need it, and those are refused when lowering.
         drop.push(sections::DATA_COUNT);
     }
-    Ok(sections::without(&out, &drop))
+    Ok(Instrumented {
+        wasm: sections::without(&out, &drop),
+        added: layout.added(&info),
+    })
 }
 
 /// Where an instruction of a rewritten module came from in the module given to [`instrument`].

@@ -85,6 +85,7 @@ fn host_errors_come_back_as_the_same_error_on_every_engine() {
             Err(Error::Trap {
                 trap: Trap::HostError,
                 detail: Some(d),
+                ..
             }) => assert!(d.contains("the host said no"), "{engine}: {d}"),
             other => panic!("{engine}: {other:?}"),
         }

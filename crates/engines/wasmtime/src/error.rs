@@ -36,6 +36,7 @@ pub(crate) fn map_trap(trap: wasmtime::Trap) -> Error {
     Error::Trap {
         trap: kind,
         detail: lossy.then(|| trap.to_string()),
+        backtrace: Box::default(),
     }
 }
 

@@ -52,6 +52,7 @@ fn a_memory_not_exported_as_memory_is_a_clear_error_on_every_engine() {
                 Err(Error::Trap {
                     trap: Trap::HostError,
                     detail: Some(detail),
+                    ..
                 }) => assert!(
                     detail.contains("fd_write needs the guest's memory")
                         && detail.contains("no memory named `memory`"),

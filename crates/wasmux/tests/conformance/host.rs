@@ -196,7 +196,7 @@ conformance! {
         let wat = UPCASE_GUEST.replace("MEMORY", "heap");
         let (mut s, id) = instance(engine, &wat, &[func("env", "upcase", upcase())]);
         match call_err(s.as_mut(), id, "run", &[Val::I32(16), Val::I32(5)]) {
-            Error::Trap { trap: Trap::HostError, detail: Some(d) } => assert_eq!(d, "no memory"),
+            Error::Trap { trap: Trap::HostError, detail: Some(d), .. } => assert_eq!(d, "no memory"),
             other => panic!("expected a host error, got {other}"),
         }
         assert_eq!(call(s.as_mut(), id, "load", &[Val::I32(16)]), [Val::I32(b'h' as i32)]);
@@ -265,7 +265,7 @@ conformance! {
         let err = call_err(s, id, "run", &[Val::I32(3)]);
         assert!(matches!(err, Error::Exit(3)), "{err}");
         match call_err(s, id, "run", &[Val::I32(4)]) {
-            Error::Trap { trap: Trap::HostError, detail } => {
+            Error::Trap { trap: Trap::HostError, detail, .. } => {
                 assert_eq!(detail.as_deref(), Some("no such file"))
             }
             other => panic!("expected a host error, got {other}"),
@@ -283,7 +283,7 @@ conformance! {
         let (mut s, id) = instance(engine, FAILING, &[func("env", "fail", failing())]);
         let s = s.as_mut();
         match call_err(s, id, "run", &[Val::I32(5)]) {
-            Error::Trap { trap: Trap::HostError, detail: Some(d) } => {
+            Error::Trap { trap: Trap::HostError, detail: Some(d), .. } => {
                 assert!(d.contains("host function panicked") && d.contains("host bug"), "{d}")
             }
             other => panic!("expected a host error, got {other}"),
@@ -307,7 +307,7 @@ conformance! {
         let s = s.as_mut();
         for (arg, text) in [(0, "(no message)"), (1, "formatted message")] {
             match call_err(s, id, "run", &[Val::I32(arg)]) {
-                Error::Trap { trap: Trap::HostError, detail: Some(d) } => {
+                Error::Trap { trap: Trap::HostError, detail: Some(d), .. } => {
                     assert_eq!(d, format!("host function panicked: {text}"))
                 }
                 other => panic!("expected a host error, got {other}"),
@@ -322,7 +322,7 @@ conformance! {
           (func $start (call $f (i32.const 1)))
           (start $start))"#;
         match try_instantiate(engine, s, start, &[func("env", "fail", odd)]) {
-            Err(Error::Trap { trap: Trap::HostError, detail: Some(d) }) => {
+            Err(Error::Trap { trap: Trap::HostError, detail: Some(d), .. }) => {
                 assert_eq!(d, "host function panicked: formatted message")
             }
             other => panic!("expected a host error, got {other:?}"),
@@ -357,7 +357,7 @@ conformance! {
         assert!(matches!(err, Err(Error::Exit(3))), "{err:?}");
         let message = wat.replace("STATUS", "4");
         match try_instantiate(engine, s.as_mut(), &message, &[func("env", "fail", failing())]) {
-            Err(Error::Trap { trap: Trap::HostError, detail: Some(d) }) => {
+            Err(Error::Trap { trap: Trap::HostError, detail: Some(d), .. }) => {
                 assert!(d.contains("no such file"), "{d}")
             }
             other => panic!("expected a host error, got {other:?}"),
