@@ -32,8 +32,9 @@ impl Function {
 /// The whole module (binary or text) as text.
 pub fn module(bytes: &[u8], options: Options) -> Result<String, InspectError> {
     let binary = binary(bytes)?;
-    let parsed = walk(&binary)?;
-    printable(&parsed)?;
+    // Decoded first: a malformed module fails with its byte offset, and wasmprinter (which
+    // panics on some of them) only sees modules that decode.
+    walk(&binary)?;
     let mut text = String::new();
     config(options)
         .print(&binary, &mut wasmprinter::PrintFmtWrite(&mut text))
@@ -46,7 +47,6 @@ pub fn module(bytes: &[u8], options: Options) -> Result<String, InspectError> {
 pub fn function(bytes: &[u8], which: &Function, options: Options) -> Result<String, InspectError> {
     let binary = binary(bytes)?;
     let parsed = walk(&binary)?;
-    printable(&parsed)?;
     let index = resolve(&parsed, which)?;
     let func = &parsed.funcs[index as usize];
     if let Some((module, name)) = &func.import {
@@ -68,42 +68,19 @@ pub fn function(bytes: &[u8], which: &Function, options: Options) -> Result<Stri
         .offsets_and_lines(&binary, &mut storage)
         .map_err(|e| print_error(&e))?;
     // The function's header line is at its body's offset; the lines up to its closing paren
-    // are at offsets inside the body, or at none (comments the printer adds).
+    // are at offsets inside the body, or at none (comments the printer adds). The module's
+    // closing paren may be at the body's end.
     let mut out: Vec<&str> = Vec::new();
     for (offset, line) in lines {
         match offset {
             Some(o) if o == body.start => out.push(line),
-            Some(o) if !out.is_empty() && (body.contains(&o) || o == body.end) => out.push(line),
+            Some(o) if !out.is_empty() && body.contains(&o) => out.push(line),
             None if !out.is_empty() => out.push(line),
             _ if !out.is_empty() => break,
             _ => {}
         }
     }
     Ok(dedent(&out))
-}
-
-/// wasmprinter panics on a code section with more bodies than the function section declares,
-/// so that is refused first, as the validator would.
-fn printable(parsed: &Parsed) -> Result<(), InspectError> {
-    let functions = &parsed.report.functions;
-    let bodies = functions.largest.len() as u32;
-    if bodies != functions.defined {
-        let offset = parsed
-            .report
-            .sections
-            .iter()
-            .find(|s| s.name == "code")
-            .map_or(0, |s| s.offset);
-        return Err(InspectErrorKind::Malformed {
-            offset,
-            message: format!(
-                "the function section declares {} functions but the code section has {bodies} bodies",
-                functions.defined
-            ),
-        }
-        .into());
-    }
-    Ok(())
 }
 
 fn resolve(parsed: &Parsed, which: &Function) -> Result<u32, InspectError> {
@@ -184,4 +161,115 @@ fn dedent(lines: &[&str]) -> String {
         text.push('\n');
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KINDS: &str = include_str!("../../../tests/inspect/kinds.wat");
+
+    fn one(which: &str) -> Result<String, InspectError> {
+        function(
+            KINDS.as_bytes(),
+            &Function::parse(which),
+            Options::default(),
+        )
+    }
+
+    #[test]
+    fn a_function_is_found_by_name_export_or_index() {
+        let want = "(func $fill (;2;) (type 3) (param $dst i32) (param $len i32)\n  \
+                    local.get $dst\n  i32.const 0\n  local.get $len\n  memory.fill $mem\n)\n";
+        assert_eq!(one("fill").unwrap(), want);
+        assert_eq!(one("$fill").unwrap(), want);
+        assert_eq!(one("2").unwrap(), want);
+        // `splat` has a name but no export; `swap` is found by its export too.
+        assert!(one("splat").unwrap().starts_with("(func $splat (;3;)"));
+        assert!(one("6").unwrap().starts_with("(func $nothing (;6;)"));
+        let exported_only = br#"(module (func) (func (export "run") (nop)))"#;
+        let text = function(exported_only, &Function::parse("run"), Options::default()).unwrap();
+        assert_eq!(text, "(func (;1;) (type 0)\n  nop\n)\n");
+    }
+
+    #[test]
+    fn offsets_are_those_of_the_binary() {
+        let binary = wat::parse_str(KINDS).unwrap();
+        let text = function(&binary, &Function::Index(2), Options { offsets: true }).unwrap();
+        let first = text.lines().next().unwrap();
+        let offset = first
+            .strip_prefix("(;@")
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|h| usize::from_str_radix(h.trim_end_matches(";)"), 16).ok())
+            .unwrap_or_else(|| panic!("{first}"));
+        let report = crate::inspect::inspect(&binary).unwrap();
+        let fill = report
+            .functions
+            .largest
+            .iter()
+            .find(|f| f.index == 2)
+            .unwrap();
+        assert_eq!(offset, fill.offset);
+        assert_eq!(text.lines().count(), 6, "{text}");
+    }
+
+    #[test]
+    fn an_imported_function_has_no_body() {
+        let e = one("log").unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &InspectErrorKind::ImportedFunction {
+                index: 0,
+                label: Some("log".into()),
+                module: "env".into(),
+                name: "log".into(),
+                signature: "func (i32)".into(),
+            }
+        );
+        assert!(e.to_string().contains("has no body"), "{e}");
+        assert!(one("0").is_err());
+    }
+
+    #[test]
+    fn an_unknown_function_is_an_error() {
+        assert_eq!(
+            one("nope").unwrap_err().kind(),
+            &InspectErrorKind::UnknownFunction {
+                wanted: "nope".into(),
+                count: 7
+            }
+        );
+        assert_eq!(
+            one("7").unwrap_err().kind(),
+            &InspectErrorKind::FunctionIndexOutOfRange { index: 7, count: 7 }
+        );
+    }
+
+    #[test]
+    fn the_whole_module_is_wasmprinters_text() {
+        let binary = wat::parse_str(KINDS).unwrap();
+        let text = module(KINDS.as_bytes(), Options::default()).unwrap();
+        assert_eq!(text, wasmprinter::print_bytes(&binary).unwrap());
+        // The text is a module again, the same one.
+        assert_eq!(wat::parse_str(&text).unwrap(), binary);
+    }
+
+    #[test]
+    fn more_bodies_than_functions_is_an_error_not_a_panic() {
+        // wasmprinter panics on such a module; the decoder's pass before it refuses it.
+        // Type section: one `[] -> []`; function section: none, then two functions; code
+        // section: one empty body.
+        for functions in [&b""[..], b"\x03\x03\x02\0\0"] {
+            let binary = [
+                &b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0"[..],
+                functions,
+                b"\x0a\x04\x01\x02\0\x0b",
+            ]
+            .concat();
+            let e = module(&binary, Options::default()).unwrap_err();
+            assert!(e.offset().is_some(), "{e}");
+            let e = function(&binary, &Function::Index(0), Options::default()).unwrap_err();
+            assert!(e.offset().is_some(), "{e}");
+        }
+    }
 }

@@ -52,3 +52,6 @@ fn looks_like_text(bytes: &[u8]) -> bool {
     let start = bytes.trim_ascii_start();
     start.starts_with(b"(") || start.starts_with(b";;")
 }
+
+#[cfg(test)]
+mod tests;
