@@ -3,6 +3,7 @@
 use crate::error::{InspectError, InspectErrorKind};
 use crate::inspect::walk::{demangle, walk, Parsed};
 use crate::inspect::{binary, FuncRef};
+use std::ops::Range;
 
 /// How to print.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,24 +64,67 @@ pub fn function(bytes: &[u8], which: &Function, options: Options) -> Result<Stri
     let Some(body) = func.body.clone() else {
         return Err(InspectErrorKind::MissingBody { index }.into());
     };
-    let mut storage = String::new();
-    let lines = config(options)
-        .offsets_and_lines(&binary, &mut storage)
-        .map_err(|e| print_error(&e))?;
-    // The function's header line is at its body's offset; the lines up to its closing paren
-    // are at offsets inside the body, or at none (comments the printer adds). The module's
-    // closing paren may be at the body's end.
-    let mut out: Vec<&str> = Vec::new();
-    for (offset, line) in lines {
-        match offset {
-            Some(o) if o == body.start => out.push(line),
-            Some(o) if !out.is_empty() && body.contains(&o) => out.push(line),
-            None if !out.is_empty() => out.push(line),
-            _ if !out.is_empty() => break,
-            _ => {}
+    let mut one = OneFunction {
+        body,
+        lines: Vec::new(),
+        state: State::Before,
+    };
+    match config(options).print(&binary, &mut one) {
+        Ok(()) => {}
+        // The printer stopped because the function was done.
+        Err(_) if one.state == State::After => {}
+        Err(e) => return Err(print_error(&e)),
+    }
+    let lines: Vec<&str> = one.lines.iter().map(|l| l.trim_end_matches('\n')).collect();
+    Ok(dedent(&lines))
+}
+
+/// Where the printer is, relative to the function wanted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Before,
+    In,
+    After,
+}
+
+/// Keeps the lines of one function from wasmprinter's output and stops the printer after it,
+/// so a large module's text is neither kept nor, past the function, even made. Its header line
+/// starts at its body's offset; its lines up to the closing paren at offsets inside the body,
+/// or at none (comments the printer adds). The module's closing paren may be at the body's end.
+struct OneFunction {
+    body: Range<usize>,
+    lines: Vec<String>,
+    state: State,
+}
+
+impl wasmprinter::Print for OneFunction {
+    fn write_str(&mut self, s: &str) -> std::io::Result<()> {
+        match self.state {
+            State::Before => Ok(()),
+            State::In => {
+                if let Some(line) = self.lines.last_mut() {
+                    line.push_str(s);
+                }
+                Ok(())
+            }
+            State::After => Err(std::io::Error::other("the function is printed")),
         }
     }
-    Ok(dedent(&out))
+
+    fn start_line(&mut self, offset: Option<usize>) {
+        let inside = match (self.state, offset) {
+            (State::Before, Some(o)) => o == self.body.start,
+            (State::In, Some(o)) => self.body.contains(&o),
+            (State::In, None) => true,
+            _ => false,
+        };
+        if inside {
+            self.state = State::In;
+            self.lines.push(String::new());
+        } else if self.state == State::In {
+            self.state = State::After;
+        }
+    }
 }
 
 fn resolve(parsed: &Parsed, which: &Function) -> Result<u32, InspectError> {

@@ -193,11 +193,17 @@ fn inspect_a_rust_guest_shows_its_producers_and_largest_functions() {
     let out = wasmux(&["disasm", module, "--function", name]);
     assert!(out.status.success(), "{}", stderr(&out));
     let index = largest[0]["index"].as_u64().unwrap();
+    let one = stdout(&out);
     assert!(
-        stdout(&out).starts_with(&format!("(func ${name} (;{index};)")),
-        "{}",
-        stdout(&out)
+        one.starts_with(&format!("(func ${name} (;{index};)")),
+        "{one}"
     );
+    // The same lines as in the whole module's text, where they are indented once more.
+    let whole = wasmux(&["disasm", module]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let indented: String = one.lines().map(|l| format!("  {l}\n")).collect();
+    assert!(stdout(&whole).contains(&indented));
+    assert!(one.lines().count() > 100, "{one}");
 }
 
 #[test]
