@@ -1,13 +1,16 @@
 use crate::table;
 use anyhow::{Context, Result};
 use clap::Args;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use wasmux_devtools::inspect::{self, Report};
 
-/// Show what a module holds and uses: sections and sizes, imports and exports with their
-/// types, memories, tables, globals, custom sections (producers, names, DWARF), the proposals
-/// it uses, and its largest functions.
+/// Show what a module holds and uses: sections, types, proposals, largest functions.
+///
+/// Sections with offsets and sizes; imports and exports with their full types; the memories,
+/// tables and globals the module defines; custom sections (producers, names, DWARF); the
+/// proposals beyond WebAssembly 1.0 it uses, each with its first use; its largest functions.
 #[derive(Args)]
 #[command(after_help = "Examples:\n  \
     wasmux inspect app.wasm\n  \
@@ -34,7 +37,13 @@ pub fn run(args: InspectArgs) -> Result<ExitCode> {
         .with_context(|| path.display().to_string())?;
     report.functions.largest.truncate(args.top);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut json = serde_json::to_string_pretty(&report)?;
+        json.push('\n');
+        // A closed pipe (`| head`) ends the output, not the program with a panic.
+        match std::io::stdout().lock().write_all(json.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+            _ => {}
+        }
     } else {
         print(&path.display().to_string(), &report);
     }
@@ -237,6 +246,12 @@ fn print_custom(r: &Report) {
             n.locals
         ),
         None => println!("  names: none"),
+    }
+    if let Some(features) = &c.target_features {
+        println!(
+            "  target_features (what the compiler could use): {}",
+            features.join(", ")
+        );
     }
     if c.dwarf.is_empty() {
         println!("  DWARF: none");

@@ -166,6 +166,14 @@ fn inspect_a_rust_guest_shows_its_producers_and_largest_functions() {
         rustc["version"].as_str().unwrap().starts_with("1."),
         "{rustc}"
     );
+    let allowed = r["custom"]["target_features"].as_array().unwrap();
+    assert!(
+        !allowed.is_empty()
+            && allowed
+                .iter()
+                .all(|f| f.as_str().unwrap().starts_with(['+', '-', '='])),
+        "{allowed:?}"
+    );
     let largest = r["functions"]["largest"].as_array().unwrap();
     assert_eq!(largest.len(), 5);
     let sizes: Vec<u64> = largest

@@ -1,8 +1,8 @@
-//! The custom sections `inspect` decodes: `producers` and `name`.
+//! The custom sections `inspect` decodes: `producers`, `name` and `target_features`.
 
 use super::report::{Names, Producer};
 use std::collections::{BTreeMap, HashMap};
-use wasmparser::{Name, NameSectionReader, ProducersSectionReader};
+use wasmparser::{BinaryReader, Name, NameSectionReader, ProducersSectionReader};
 
 /// The `producers` section's fields, each with its tools in order.
 pub fn producers(
@@ -50,4 +50,24 @@ pub fn names(reader: NameSectionReader<'_>) -> wasmparser::Result<(Names, HashMa
     }
     names.functions = functions.len() as u32;
     Ok((names, functions))
+}
+
+/// LLVM's `target_features` section: the features the compiler was allowed to use, each as
+/// `+name` (used), `-name` (disallowed) or `=name` (required), in the section's order.
+pub fn target_features(data: &[u8], offset: usize) -> Result<Vec<String>, (usize, String)> {
+    let failed = |e: wasmparser::BinaryReaderError| (e.offset(), e.message().to_string());
+    let mut reader = BinaryReader::new(data, offset);
+    let count = reader.read_var_u32().map_err(failed)?;
+    // Each entry is at least two bytes; a count past that is garbage, not a reason to allocate.
+    let mut features = Vec::with_capacity((count as usize).min(data.len() / 2));
+    for _ in 0..count {
+        let at = reader.original_position();
+        let prefix = reader.read_u8().map_err(failed)?;
+        if !matches!(prefix, b'+' | b'-' | b'=') {
+            return Err((at, format!("unknown feature prefix 0x{prefix:02x}")));
+        }
+        let name = reader.read_string().map_err(failed)?;
+        features.push(format!("{}{name}", prefix as char));
+    }
+    Ok(features)
 }

@@ -177,6 +177,9 @@ pub struct Custom {
     pub names: Option<Names>,
     /// DWARF sections (`.debug_info`, `.debug_line`, ...), in file order.
     pub dwarf: Vec<String>,
+    /// LLVM's `target_features` section: what the compiler was allowed to use (`+simd128`),
+    /// which says nothing of what the module uses (see `Report::features`).
+    pub target_features: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -187,6 +187,24 @@ fn custom_sections_are_decoded_and_named() {
 }
 
 #[test]
+fn target_features_are_what_the_compiler_could_use() {
+    let r = report(r#"(module (@custom "target_features" "\02+\0bbulk-memory-\07simd128"))"#);
+    assert_eq!(
+        r.custom.target_features,
+        Some(vec!["+bulk-memory".to_string(), "-simd128".to_string()])
+    );
+    // Allowed is not used.
+    assert!(r.features.is_empty());
+    let r = report(r#"(module (@custom "target_features" "\01?\04simd"))"#);
+    assert_eq!(r.custom.target_features, None);
+    assert!(
+        r.warnings[0].contains("unknown feature prefix 0x3f"),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
 fn a_custom_section_that_does_not_decode_is_a_warning() {
     let r = report(r#"(module (@custom "producers" "\05\ff"))"#);
     assert_eq!(r.custom.producers, None);

@@ -407,13 +407,10 @@ impl Walker {
     /// A custom section that does not decode is a warning: engines ignore custom sections.
     fn custom(&mut self, reader: CustomSectionReader<'_>) {
         let name = reader.name();
-        let failed = |e: wasmparser::BinaryReaderError| {
-            format!(
-                "the `{name}` section does not decode at byte offset {}: {}",
-                e.offset(),
-                e.message()
-            )
+        let undecodable = |offset: usize, message: &str| {
+            format!("the `{name}` section does not decode at byte offset {offset}: {message}")
         };
+        let failed = |e: wasmparser::BinaryReaderError| undecodable(e.offset(), e.message());
         match reader.as_known() {
             KnownCustom::Producers(p) => match custom::producers(p) {
                 Ok(p) => self.custom.producers = Some(p),
@@ -426,6 +423,12 @@ impl Walker {
                 }
                 Err(e) => self.warnings.push(failed(e)),
             },
+            _ if name == "target_features" => {
+                match custom::target_features(reader.data(), reader.data_offset()) {
+                    Ok(f) => self.custom.target_features = Some(f),
+                    Err((offset, message)) => self.warnings.push(undecodable(offset, &message)),
+                }
+            }
             _ if name.starts_with(".debug_") => self.custom.dwarf.push(name.to_string()),
             _ => {}
         }
