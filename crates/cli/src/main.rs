@@ -13,7 +13,7 @@ use std::process::ExitCode;
     name = "wasmux",
     version,
     about = "Run, sandbox, meter and compare WebAssembly on wasmtime, wasmer, wasm3 and wasmi",
-    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json\n  wasmux publish ./math && wasmux run acme/math@^1 2 3"
+    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json\n  wasmux inspect app.wasm\n  wasmux disasm app.wasm --function main\n  wasmux publish ./math && wasmux run acme/math@^1 2 3"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,6 +25,8 @@ enum Command {
     // Boxed: run has many flags, and the other commands should not pay for them.
     Run(Box<commands::run::RunArgs>),
     Validate(commands::validate::ValidateArgs),
+    Inspect(commands::inspect::InspectArgs),
+    Disasm(commands::disasm::DisasmArgs),
     Engines(commands::engines::EnginesArgs),
     Diff(commands::diff::DiffArgs),
     Wast(commands::wast::WastArgs),
@@ -47,6 +49,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => commands::run::run(*args),
         Command::Validate(args) => commands::validate::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
+        Command::Disasm(args) => commands::disasm::run(args),
         Command::Engines(args) => commands::engines::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Wast(args) => commands::wast::run(args),

@@ -309,3 +309,9 @@ mod registry;
 
 #[path = "cli/registry_remote.rs"]
 mod registry_remote;
+
+#[path = "../../wasi/tests/common/guests.rs"]
+mod guests;
+
+#[path = "cli/inspect.rs"]
+mod inspect;

@@ -1,0 +1,32 @@
+;; A module for `wasmux inspect` and `wasmux disasm`: imports and exports of every kind,
+;; a custom section, names (the `$names` below become the name section), and instructions of
+;; several proposals. Its report is checked exactly in crates/cli/tests/cli/inspect.rs.
+(module $kinds
+  (type $pair (func (param i32 i64) (result i32 i64)))
+  (import "env" "log" (func $log (param i32)))
+  (import "env" "mem" (memory $shared 1 2 shared))
+  (import "env" "tab" (table $funcs 1 10 funcref))
+  (import "env" "counter" (global $counter (mut i32)))
+  (import "env" "oops" (tag $oops (param i32)))
+  (memory $mem (export "memory") 1)
+  (table $refs (export "refs") 2 externref)
+  (global $limit (export "limit") i64 (i64.const 42))
+  (global $lanes (mut v128) (v128.const i32x4 0 0 0 0))
+  (tag $fail (export "fail") (param i64))
+  (export "counter" (global $counter))
+  (export "log" (func $log))
+  (func $swap (export "swap") (type $pair) (param $a i32) (param $b i64) (result i32 i64)
+    local.get $a
+    local.get $b)
+  (func $fill (export "fill") (param $dst i32) (param $len i32)
+    (memory.fill $mem (local.get $dst) (i32.const 0) (local.get $len)))
+  (func $splat (param $x i32) (result v128)
+    (i32x4.splat (local.get $x)))
+  (func $narrow (param i32) (result i32)
+    (i32.extend8_s (local.get 0)))
+  (func $saturate (param f32) (result i32)
+    (i32.trunc_sat_f32_s (local.get 0)))
+  (func $nothing (result externref)
+    (ref.null extern))
+  (@custom "wasmux-note" "hello")
+)
