@@ -13,7 +13,7 @@ use std::process::ExitCode;
     name = "wasmux",
     version,
     about = "Run, sandbox, meter and compare WebAssembly on wasmtime, wasmer, wasm3 and wasmi",
-    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json\n  wasmux inspect app.wasm\n  wasmux disasm app.wasm --function main\n  wasmux publish ./math && wasmux run acme/math@^1 2 3"
+    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json\n  wasmux inspect app.wasm\n  wasmux disasm app.wasm --function main\n  wasmux profile --flamegraph fib.svg examples/fib.wat --invoke fib 25\n  wasmux trace --filter fib examples/fib.wat --invoke fib 3\n  wasmux publish ./math && wasmux run acme/math@^1 2 3"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,6 +27,8 @@ enum Command {
     Validate(commands::validate::ValidateArgs),
     Inspect(commands::inspect::InspectArgs),
     Disasm(commands::disasm::DisasmArgs),
+    Profile(Box<commands::profile::ProfileArgs>),
+    Trace(Box<commands::trace::TraceArgs>),
     Engines(commands::engines::EnginesArgs),
     Diff(commands::diff::DiffArgs),
     Wast(commands::wast::WastArgs),
@@ -51,6 +53,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Disasm(args) => commands::disasm::run(args),
+        Command::Profile(args) => commands::profile::run(*args),
+        Command::Trace(args) => commands::trace::run(*args),
         Command::Engines(args) => commands::engines::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Wast(args) => commands::wast::run(args),

@@ -3,5 +3,9 @@
 pub mod disasm;
 mod error;
 pub mod inspect;
+pub mod profile;
+mod symbols;
+pub mod trace;
 
 pub use error::{InspectError, InspectErrorKind};
+pub use symbols::{show_value, Symbols};

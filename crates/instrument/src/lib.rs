@@ -80,6 +80,7 @@ mod helpers;
 mod layout;
 mod lower;
 mod meter;
+pub mod probe;
 mod proposal;
 mod report;
 mod rewrite;

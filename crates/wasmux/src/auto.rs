@@ -95,6 +95,10 @@ fn cached_on_wasmtime(
     let Ok(engine) = crate::engine("wasmtime") else {
         return false;
     };
-    let opts = instrument_options(engine.as_ref(), limits, interruptible);
-    cached::key(engine.as_ref(), module, &opts).is_some_and(|key| cache.path_of(&key).is_file())
+    let rewriting = crate::pass::Rewriting {
+        opts: instrument_options(engine.as_ref(), limits, interruptible),
+        passes: vec![],
+    };
+    cached::key(engine.as_ref(), module, &rewriting)
+        .is_some_and(|key| cache.path_of(&key).is_file())
 }

@@ -3,16 +3,22 @@
 
 use crate::cache::{CacheKey, CompileCache, Entry};
 use crate::imports::{module_imports, ModuleImport};
+use crate::pass::Rewriting;
 use std::sync::Arc;
 use wasmux_core::{CompiledModule, Engine, Error};
-use wasmux_instrument::Options;
 
 /// The rewriting, as cache keys and AOT files record it and people read it: what the limits
 /// added, and the build of the rewriter that added it.
-pub(crate) fn rewrite_label(opts: &Options) -> String {
+pub(crate) fn rewrite_label(rewriting: &Rewriting) -> String {
+    let opts = &rewriting.opts;
     let on = |yes: bool| if yes { "on" } else { "off" };
+    let passes: String = rewriting
+        .passes
+        .iter()
+        .map(|p| format!(", then {}", p.label()))
+        .collect();
     format!(
-        "fuel metering {}, timeout checks {}, memory cap {}, lowering {} (wasmux {}, rewriter {})",
+        "fuel metering {}, timeout checks {}, memory cap {}, lowering {}{passes} (wasmux {}, rewriter {})",
         on(opts.fuel),
         on(opts.interrupt),
         opts.max_memory_pages
@@ -25,10 +31,10 @@ pub(crate) fn rewrite_label(opts: &Options) -> String {
 
 /// The key for `module` (binary) on `engine` with `opts`; `None` if the engine keeps no
 /// compiled code.
-pub(crate) fn key(engine: &dyn Engine, module: &[u8], opts: &Options) -> Option<CacheKey> {
+pub(crate) fn key(engine: &dyn Engine, module: &[u8], rewriting: &Rewriting) -> Option<CacheKey> {
     Some(CacheKey::new(
         module,
-        rewrite_label(opts),
+        rewrite_label(rewriting),
         engine.artifact_key()?,
     ))
 }

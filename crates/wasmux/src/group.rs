@@ -101,7 +101,7 @@ impl Group {
     }
 
     pub(crate) fn metered(&self) -> bool {
-        self.runtime.shared().rewrite.fuel
+        self.runtime.shared().rewrite.opts.fuel
     }
 
     /// Instantiates `prepared` into the store, its imports taken from `defined` first, then

@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 use wasmux_core::{CompiledModule, Engine, Error, Limits};
-use wasmux_instrument::{InstrumentError, Options, Origin};
+use wasmux_instrument::{Added, InstrumentError, Options, Origin};
+
+use crate::pass::{combine, Rewriting};
 
 const PAGE: u64 = 65536;
 
@@ -12,6 +14,14 @@ pub(crate) struct Compilation<'a> {
     pub compiled: Arc<dyn CompiledModule>,
     /// The bytes the engine compiled, after rewriting; their imports are what must be linked.
     pub bytes: Cow<'a, [u8]>,
+    /// What rewriting added to the user's module.
+    pub added: Added,
+}
+
+/// A module's bytes as the engine is to compile them.
+pub(crate) struct Rewritten<'a> {
+    pub bytes: Cow<'a, [u8]>,
+    pub added: Added,
 }
 
 /// The rewriting that `limits` and `engine` call for.
@@ -36,46 +46,67 @@ pub(crate) fn prepare_with<'a>(
     engine: &dyn Engine,
     name: &str,
     wasm: &'a [u8],
-    opts: &Options,
+    rewriting: &Rewriting,
     bodies_checked: bool,
 ) -> Result<Compilation<'a>, Error> {
     let left_to_engine =
-        !bodies_checked && *opts == Options::default() && engine.info().caps.validates;
+        !bodies_checked && rewriting.changes_nothing() && engine.info().caps.validates;
     if !bodies_checked && !left_to_engine {
         crate::module::validate(name, wasm)?;
     }
-    let bytes = rewrite(engine, name, wasm, opts)?;
+    let Rewritten { bytes, added } = rewrite(engine, name, wasm, rewriting)?;
     let compiled = engine.compile(&bytes).map_err(|e| {
         match left_to_engine {
             true => crate::module::validate(name, wasm).err(),
             false => None,
         }
-        .unwrap_or_else(|| in_input(e, name, wasm, opts, &bytes))
+        .unwrap_or_else(|| in_input(e, name, wasm, rewriting, &bytes))
     })?;
-    Ok(Compilation { compiled, bytes })
+    Ok(Compilation {
+        compiled,
+        bytes,
+        added,
+    })
 }
 
-/// The bytes the engine is to compile: `wasm` rewritten as `opts` say.
+/// The bytes the engine is to compile: `wasm` rewritten for the limits, then by each pass.
 pub(crate) fn rewrite<'a>(
     engine: &dyn Engine,
     name: &str,
     wasm: &'a [u8],
-    opts: &Options,
-) -> Result<Cow<'a, [u8]>, Error> {
+    rewriting: &Rewriting,
+) -> Result<Rewritten<'a>, Error> {
     // `wasm` is already validated (by `Module`, `compile` or the spec runner; its bodies by
     // `prepare_with` where rewriting follows), so rewriting does not validate it again.
     crate::host_limits::check(name, wasm)?;
-    if *opts == Options::default() {
-        return Ok(Cow::Borrowed(wasm));
+    if rewriting.changes_nothing() {
+        return Ok(Rewritten {
+            bytes: Cow::Borrowed(wasm),
+            added: Added::default(),
+        });
     }
-    wasmux_instrument::instrument_validated(wasm, opts)
-        .map(Cow::Owned)
-        .map_err(|e| instrument_error(engine, name, e))
+    let fail = |e| instrument_error(engine, name, e);
+    let first = wasmux_instrument::instrument_reported(wasm, &rewriting.opts).map_err(fail)?;
+    let (mut bytes, mut added) = (first.wasm, first.added);
+    for pass in &rewriting.passes {
+        let next = pass.apply(&bytes, &added).map_err(fail)?;
+        bytes = next.wasm;
+        added = combine(added, next.added);
+    }
+    Ok(Rewritten {
+        bytes: Cow::Owned(bytes),
+        added,
+    })
 }
 
 /// An instruction the engine refused, named where the user's module has it: rewriting
 /// moved it, or added it.
-fn in_input(e: Error, name: &str, wasm: &[u8], opts: &Options, compiled: &[u8]) -> Error {
+fn in_input(e: Error, name: &str, wasm: &[u8], rewriting: &Rewriting, compiled: &[u8]) -> Error {
+    if !rewriting.passes.is_empty() {
+        // Offsets in what a pass wrote cannot be traced back: the engine's words stand.
+        return e;
+    }
+    let opts = &rewriting.opts;
     if let Error::InvalidModule {
         offset, message, ..
     } = e
@@ -169,9 +200,12 @@ pub fn compile(
     wasm: &[u8],
 ) -> Result<Arc<dyn CompiledModule>, Error> {
     crate::module::validate(name, wasm)?;
-    let opts = Options {
-        lower_post_mvp: engine.info().caps.needs_lowering,
-        ..Options::default()
+    let rewriting = Rewriting {
+        opts: Options {
+            lower_post_mvp: engine.info().caps.needs_lowering,
+            ..Options::default()
+        },
+        passes: vec![],
     };
-    Ok(prepare_with(engine, name, wasm, &opts, true)?.compiled)
+    Ok(prepare_with(engine, name, wasm, &rewriting, true)?.compiled)
 }

@@ -7,13 +7,13 @@ use crate::imports::{module_imports, HostFuncs, ModuleImport, UnknownImports};
 use crate::instance::Instance;
 use crate::metrics::{CacheOutcome, Counters, RuntimeMetrics};
 use crate::module::Module;
+use crate::pass::{Pass, Rewriting};
 use crate::pool::Slots;
 use crate::prepare::{instrument_options, prepare_with, rewrite, Compilation};
 use crate::prepared::{Code, PreparedModule};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmux_core::{CompiledModule, Engine, Error, HostFunc, Limits, PoolConfig, StoreConfig};
-use wasmux_instrument::Options;
 
 /// Makes the host functions one instance gets for itself: called once per instantiation.
 pub type InstanceFuncs =
@@ -40,6 +40,7 @@ pub struct RuntimeBuilder {
     unknown_imports: UnknownImports,
     store: StoreConfig,
     interruptible: bool,
+    passes: Vec<Arc<dyn Pass>>,
     cache: Option<CompileCache>,
     pool: Option<u32>,
 }
@@ -81,6 +82,13 @@ impl RuntimeBuilder {
     /// (a timeout implies it). Costs a periodic check in loops and calls.
     pub fn interruptible(mut self, yes: bool) -> Self {
         self.interruptible = yes;
+        self
+    }
+
+    /// Adds a rewrite run on every module after wasmux's own (see [`Pass`]); passes run in the
+    /// order they are added. What they import is linked from this builder's host functions.
+    pub fn pass(mut self, pass: impl Pass + 'static) -> Self {
+        self.passes.push(Arc::new(pass));
         self
     }
 
@@ -181,7 +189,10 @@ impl RuntimeBuilder {
                 engine = pooled;
             }
         }
-        let rewrite = instrument_options(engine.as_ref(), &self.limits, self.interruptible);
+        let rewrite = Rewriting {
+            opts: instrument_options(engine.as_ref(), &self.limits, self.interruptible),
+            passes: self.passes,
+        };
         Ok(Runtime(Arc::new(Shared {
             engine,
             limits: self.limits,
@@ -216,8 +227,9 @@ pub(crate) struct Shared {
     pub per_instance: Vec<Arc<InstanceFuncs>>,
     pub unknown_imports: UnknownImports,
     pub store: StoreConfig,
-    /// What the limits and the engine ask of every module before it is compiled.
-    pub rewrite: Options,
+    /// What the limits, the engine and the embedder's passes do to every module before it is
+    /// compiled.
+    pub rewrite: Rewriting,
     pub cache: Option<CompileCache>,
     pub pool: Option<Slots>,
     pub counters: Counters,
@@ -347,7 +359,7 @@ impl Runtime {
         };
         if let Some(target) = target {
             let label = cached::rewrite_label(&shared.rewrite);
-            let rewritten = rewrite(engine, module.name(), module.bytes(), &shared.rewrite)?;
+            let rewritten = rewrite(engine, module.name(), module.bytes(), &shared.rewrite)?.bytes;
             let artifact = engine.precompile_for(&rewritten, target)?;
             let key = CacheKey::new(module.bytes(), label, artifact.key);
             let entry = Entry {

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use wasmux::auto::{self, Calls, Choice};
-use wasmux::{Error, ErrorKind, ExportKind, Instance, PreparedModule, Runtime, UnknownImports};
+use wasmux::{
+    Error, ErrorKind, ExportKind, Instance, PreparedModule, Runtime, RuntimeBuilder, UnknownImports,
+};
 use wasmux_registry::DependencyModule;
 
 /// Run a module: its `_start` (a command, with WASI), or one exported function with --invoke.
@@ -87,6 +89,26 @@ enum UnknownImportsArg {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
+    run_with(args, &|builder| builder)
+}
+
+impl RunArgs {
+    /// The engine asked for (a variant's name, or `auto`).
+    pub fn engine(&self) -> &str {
+        &self.engine
+    }
+
+    pub fn module(&self) -> &std::path::Path {
+        &self.module
+    }
+}
+
+/// [`run`], with `extend` adding to the runtime (passes and host functions of a profiler or
+/// tracer).
+pub fn run_with(
+    args: RunArgs,
+    extend: &dyn Fn(RuntimeBuilder) -> RuntimeBuilder,
+) -> Result<ExitCode> {
     // The policy is checked first: a bad one must stop us before any guest code runs.
     let policy = args.policy.policy()?;
     let target = registry_run::target(&args.module, &args.registry, policy)?;
@@ -123,7 +145,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     let ctx = Arc::new(Mutex::new(Some(ctx)));
     let runtime_on = |engine: &str| -> Result<Runtime> {
         let ctx = ctx.clone();
-        let mut builder = Runtime::builder().engine(engine).limits(limits.clone());
+        let mut builder = extend(Runtime::builder().engine(engine).limits(limits.clone()));
         // Linked for every module: only those importing wasi_snapshot_preview1 use it. A
         // release and its dependencies are one program: they share one context.
         builder = if deps.is_empty() {

@@ -1,0 +1,142 @@
+//! A recorded profile: per function, per stack, and what the probes cost.
+
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::recorder::State;
+use crate::symbols::Symbols;
+
+/// Where a guest spent its time.
+#[derive(Clone, Debug, Serialize)]
+pub struct Profile {
+    /// Time inside the guest (its outermost frames), probes included.
+    pub wall_ns: u64,
+    /// Every function that ran, most self time first.
+    pub functions: Vec<FunctionStats>,
+    /// Self time by stack, outermost frame first: the folded-stacks format of flame graphs.
+    pub stacks: Vec<Stack>,
+    pub overhead: Overhead,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FunctionStats {
+    /// Index in the module's function index space.
+    pub func: u32,
+    pub name: String,
+    /// An imported (host) function.
+    pub host: bool,
+    pub calls: u64,
+    /// Time in the function itself, not in what it called.
+    pub self_ns: u64,
+    /// Time from entry to exit, what it called included; a recursive call is counted once,
+    /// in its outermost activation.
+    pub total_ns: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Stack {
+    /// Function names, outermost first, separated by `;`.
+    pub frames: String,
+    pub self_ns: u64,
+}
+
+/// What the probes cost.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Overhead {
+    /// Probe calls made: one per entry and one per exit.
+    pub probe_calls: u64,
+    /// The cost of one probe call on this engine, measured on a loop of calls
+    /// ([`super::calibrate`]); `None` if not measured.
+    pub ns_per_probe: Option<f64>,
+}
+
+impl Overhead {
+    /// The time the probes took, estimated.
+    pub fn estimated_ns(&self) -> Option<u64> {
+        self.ns_per_probe
+            .map(|ns| (ns * self.probe_calls as f64) as u64)
+    }
+}
+
+impl Profile {
+    pub(crate) fn new(state: &State, symbols: &Symbols) -> Profile {
+        let mut by_func: HashMap<u32, FunctionStats> = HashMap::new();
+        let mut stacks = Vec::new();
+        // Depth-first, with the functions active on the path, for recursion-aware totals.
+        let mut on_path: HashMap<u32, u32> = HashMap::new();
+        let mut names: Vec<String> = Vec::new();
+        let mut todo: Vec<(usize, bool)> = vec![];
+        if !state.nodes.is_empty() {
+            for &(_, child) in state.nodes[0].children() {
+                todo.push((child, false));
+            }
+        }
+        while let Some((i, leaving)) = todo.pop() {
+            let node = &state.nodes[i];
+            if leaving {
+                names.pop();
+                if let Some(n) = on_path.get_mut(&node.func) {
+                    *n -= 1;
+                }
+                continue;
+            }
+            let name = symbols.name(node.func);
+            let stats = by_func.entry(node.func).or_insert_with(|| FunctionStats {
+                func: node.func,
+                name: name.clone(),
+                host: node.host,
+                calls: 0,
+                self_ns: 0,
+                total_ns: 0,
+            });
+            stats.calls += node.calls;
+            stats.self_ns += node.self_ns;
+            let active = on_path.entry(node.func).or_default();
+            if *active == 0 {
+                stats.total_ns += node.total_ns;
+            }
+            *active += 1;
+            names.push(name);
+            if node.self_ns > 0 {
+                stacks.push(Stack {
+                    frames: names.join(";"),
+                    self_ns: node.self_ns,
+                });
+            }
+            todo.push((i, true));
+            for &(_, child) in node.children().iter().rev() {
+                todo.push((child, false));
+            }
+        }
+        let mut functions: Vec<FunctionStats> = by_func.into_values().collect();
+        functions.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then(a.func.cmp(&b.func)));
+        Profile {
+            wall_ns: state.wall_ns,
+            functions,
+            stacks,
+            overhead: Overhead {
+                probe_calls: state.probes,
+                ns_per_probe: None,
+            },
+        }
+    }
+
+    /// The `n` functions with the most self time.
+    pub fn top(&self, n: usize) -> &[FunctionStats] {
+        &self.functions[..n.min(self.functions.len())]
+    }
+
+    /// The folded-stacks text (`a;b;c 1234` per line, in nanoseconds) that flame graph tools
+    /// read.
+    pub fn folded(&self) -> String {
+        self.stacks
+            .iter()
+            .map(|s| format!("{} {}\n", s.frames, s.self_ns))
+            .collect()
+    }
+
+    /// The function with this name, if it ran.
+    pub fn function(&self, name: &str) -> Option<&FunctionStats> {
+        self.functions.iter().find(|f| f.name == name)
+    }
+}
