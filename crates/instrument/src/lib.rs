@@ -84,10 +84,15 @@ mod proposal;
 mod report;
 mod rewrite;
 pub mod sections;
+mod shadow;
 mod trunc_sat;
 
 pub use error::InstrumentError;
 pub use report::{Added, AddedImport, AddedKind, FuncMap, Instrumented};
+pub use shadow::{
+    decode_shadow_stack, shadow_stack, ShadowFrame, ShadowStack, SHADOW_DEPTH_EXPORT,
+    SHADOW_FRAME_EXPORT, SHADOW_RESET_EXPORT, SHADOW_SITE_EXPORT, SHADOW_SLOTS,
+};
 
 /// What to inject. Everything is off by default.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
