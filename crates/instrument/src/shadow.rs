@@ -20,7 +20,8 @@
 //! instructions) the function stores that instruction's byte offset *in the input* in `site`.
 //! Every exit (`return`, the final `end`, a branch to the function's label: the body runs
 //! inside a block so that such a branch lands on the exit code) puts `depth` back from the
-//! local, so whatever an exit was skipped by is forgotten at the next one.
+//! local, so whatever an exit was skipped by is forgotten at the next one. A function that
+//! can neither trap nor call is left alone: it is never running when a trap happens.
 //!
 //! After a trap, `depth` counts the frames that were running, slot `d % SLOTS` holds the frame
 //! pushed at depth `d` with its caller's call site, and `site` is the trapping instruction:
@@ -388,9 +389,13 @@ impl Reencode for Shadower<'_> {
         let index = self.info.imported_funcs + body;
         let params = self.info.defined_func_params(body as usize);
         let refs = self.layout.refs();
-        let f = body::instrument(self, &func, index, params, wrapper, &refs)?;
-        code.function(&f);
-        Ok(())
+        match body::instrument(self, &func, index, params, wrapper, &refs)? {
+            Some(f) => {
+                code.function(&f);
+                Ok(())
+            }
+            None => utils::parse_function_body(self, code, func),
+        }
     }
 
     fn parse_custom_section(

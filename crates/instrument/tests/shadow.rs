@@ -67,7 +67,9 @@ const TRAPS: &str = r#"(module
     (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
       (then (local.get $n))
       (else (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1)))
-                     (call $fib (i32.sub (local.get $n) (i32.const 2))))))))"#;
+                     (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (func $leaf (export "leaf") (param $x i32) (result i32)
+    (i32.mul (local.get $x) (i32.const 3))))"#;
 
 const MAIN: u32 = 1;
 const A: u32 = 2;
@@ -77,6 +79,7 @@ const DEEP_THEN_TRAP: u32 = 6;
 const TAIL_A: u32 = 7;
 const TAIL_MAIN: u32 = 8;
 const PAIR_THEN_TRAP: u32 = 10;
+const LEAF: u32 = 12;
 
 /// Byte offset of the `nth` instruction of function `func` (imports counted) that `pick`
 /// accepts.
@@ -135,6 +138,17 @@ fn read_stack(vm: &mut Running) -> ShadowStack {
 
 fn depth(vm: &mut Running) -> i32 {
     vm.call_i32(SHADOW_DEPTH_EXPORT, &[]).unwrap()
+}
+
+/// The bodies of the defined functions, as bytes.
+fn bodies(wasm: &[u8]) -> Vec<&[u8]> {
+    Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(|p| match p.unwrap() {
+            Payload::CodeSectionEntry(f) => Some(&wasm[f.range()]),
+            _ => None,
+        })
+        .collect()
 }
 
 fn shadowed(input: &[u8]) -> Vec<u8> {
@@ -422,15 +436,6 @@ fn helpers_of_the_earlier_rewrite_are_left_alone() {
     );
     // A function the earlier rewrite added (a lowering helper, the fuel accessors) has no
     // frame: its body is copied as it was.
-    let bodies = |wasm: &[u8]| -> Vec<Vec<u8>> {
-        Parser::new(0)
-            .parse_all(wasm)
-            .filter_map(|p| match p.unwrap() {
-                Payload::CodeSectionEntry(f) => Some(wasm[f.range()].to_vec()),
-                _ => None,
-            })
-            .collect()
-    };
     let (before, after) = (bodies(&limits.wasm), bodies(&out.wasm));
     let imported = 3;
     for (i, body) in before.iter().enumerate() {
@@ -439,6 +444,52 @@ fn helpers_of_the_earlier_rewrite_are_left_alone() {
     }
 }
 
+#[test]
+fn a_function_that_can_neither_trap_nor_call_is_left_alone() {
+    let input = wat(TRAPS);
+    let output = shadowed(&input);
+    let (before, after) = (bodies(&input), bodies(&output));
+    let leaf = (LEAF - 1) as usize;
+    assert_eq!(after[leaf], before[leaf]);
+    assert_ne!(after[leaf - 1], before[leaf - 1]);
+    let mut vm = instantiate(&output).unwrap();
+    assert_eq!(vm.call_i32("leaf", &[Val::I32(14)]).unwrap(), 42);
+    assert_eq!(depth(&mut vm), 0);
+}
+
+/// What wasmi cannot run (exceptions, both encodings) still comes out valid, tail calls
+/// through tables and references included.
+#[test]
+fn exceptions_and_indirect_tail_calls_stay_valid() {
+    let input = wat(r#"(module
+      (tag $e (param i32))
+      (type $t (func (param i32) (result i32)))
+      (table 1 funcref)
+      (func $thrower (param i32) (result i32)
+        (throw $e (local.get 0)))
+      (func $catches_table (param i32) (result i32)
+        (block $h (result i32)
+          (try_table (result i32) (catch $e $h)
+            (call $thrower (local.get 0))))
+        (i32.div_u (i32.const 1)))
+      (func $catches_legacy (param i32) (result i32)
+        try (result i32)
+          (call $thrower (local.get 0))
+        catch $e
+          (i32.load (i32.const 0))
+          i32.add
+        catch_all
+          (i32.const 0)
+        end)
+      (func $tail (param i32) (result i32)
+        (return_call_indirect (type $t) (local.get 0) (i32.const 0)))
+      (func $tail_ref (param i32) (result i32)
+        (return_call_ref $t (local.get 0) (ref.func $thrower)))
+      (elem declare func $thrower)
+      (memory 1))"#);
+    let out = shadow_stack(&input, &Added::default()).unwrap();
+    assert_valid(&out.wasm);
+}
 #[test]
 fn a_module_already_shadowed_is_refused() {
     let once = shadowed(&wat(TRAPS));

@@ -32,6 +32,9 @@ struct Frame {
 /// Rewrites the body of function `func` (`params` parameters). `wrapper` is the block type
 /// with no parameters and the function's results: the body runs inside such a block so that
 /// a branch to the function's own label lands on the exit code instead of leaving.
+///
+/// `None` for a body that can neither trap nor call: it is never running when a trap happens
+/// (a stack overflow on entering it is the caller's call trapping), so it needs no frame.
 pub(crate) fn instrument<R>(
     reencoder: &mut R,
     body: &FunctionBody,
@@ -39,7 +42,7 @@ pub(crate) fn instrument<R>(
     params: u32,
     wrapper: BlockType,
     refs: &Refs,
-) -> Result<Function, Error<InstrumentError>>
+) -> Result<Option<Function>, Error<InstrumentError>>
 where
     R: Reencode<Error = InstrumentError> + ?Sized,
 {
@@ -51,17 +54,20 @@ where
         next_local = next_local.saturating_add(count);
         locals.push((count, reencoder.val_type(ty)?));
     }
+    let mut reader = body.get_operators_reader()?;
+    let mut ops = Vec::new();
+    while !reader.eof() {
+        ops.push(reader.read_with_offset()?);
+    }
+    if !ops.iter().any(|(op, _)| may_trap(op)) {
+        return Ok(None);
+    }
     let frame = Frame {
         saved: next_local,
         old: next_local + 1,
     };
     locals.push((1, ValType::I32));
     locals.push((1, ValType::I64));
-    let mut reader = body.get_operators_reader()?;
-    let mut ops = Vec::new();
-    while !reader.eof() {
-        ops.push(reader.read_with_offset()?);
-    }
     // A caught exception skips the exits of the frames it unwound: such bodies put `depth`
     // back to their own level before every recorded site.
     let catches = crate::meter::catches(&ops);
@@ -69,8 +75,8 @@ where
 
     let mut f = Function::new(locals);
     f.instruction(&I::GlobalGet(g.depth));
-    f.instruction(&I::LocalSet(frame.saved));
-    f.instruction(&I::I32Const(func as i32));
+    f.instruction(&I::LocalTee(frame.saved));
+    f.instruction(&I::I64Const((u64::from(func) << 32) as i64));
     f.instruction(&I::Call(refs.push));
     f.instruction(&I::LocalSet(frame.old));
     f.instruction(&I::Block(wrapper));
@@ -106,7 +112,7 @@ where
     }
     exit(&mut f, frame, refs);
     f.instruction(&I::End);
-    Ok(f)
+    Ok(Some(f))
 }
 
 /// `depth = saved`, and below the ring's reach, the slot this frame overwrote put back, so

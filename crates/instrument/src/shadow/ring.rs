@@ -26,8 +26,9 @@ impl Globals {
 /// An added function. The order of the variants is their order in the function index space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Helper {
-    /// `[func: i32] -> [old: i64]`: stores `(func << 32) | site` in slot `depth`, increments
-    /// `depth`, and returns what the slot held (the frame `SLOTS` levels up, when that deep).
+    /// `[depth: i32, func << 32: i64] -> [old: i64]`: stores `(func << 32) | site` in slot
+    /// `depth`, sets `depth` to one more, and returns what the slot held (the frame `SLOTS`
+    /// levels up, when that deep).
     Push,
     /// `[k: i32, value: i64] -> []`: puts `value` back in slot `k`.
     Restore,
@@ -53,7 +54,8 @@ impl Helper {
 
     pub(crate) fn signature(self) -> (Vec<ValType>, Vec<ValType>) {
         match self {
-            Helper::Push | Helper::Frame => (vec![ValType::I32], vec![ValType::I64]),
+            Helper::Push => (vec![ValType::I32, ValType::I64], vec![ValType::I64]),
+            Helper::Frame => (vec![ValType::I32], vec![ValType::I64]),
             Helper::Restore => (vec![ValType::I32, ValType::I64], vec![]),
             Helper::Depth | Helper::Site => (vec![], vec![ValType::I32]),
             Helper::Reset => (vec![], vec![]),
@@ -114,24 +116,20 @@ impl Helper {
 }
 
 fn push(g: Globals) -> Function {
-    // Locals: 0 = func (param), 1 = the depth before, 2 = the frame's value.
-    let mut f = Function::new([(1, ValType::I32), (1, ValType::I64)]);
-    f.instruction(&I::GlobalGet(g.depth));
-    f.instruction(&I::LocalTee(1));
+    // Params: 0 = depth, 1 = the function's index shifted up by 32.
+    let mut f = Function::new([]);
+    f.instruction(&I::LocalGet(0));
     f.instruction(&I::I32Const(1));
     f.instruction(&I::I32Add);
     f.instruction(&I::GlobalSet(g.depth));
-    f.instruction(&I::LocalGet(0));
-    f.instruction(&I::I64ExtendI32U);
-    f.instruction(&I::I64Const(32));
-    f.instruction(&I::I64Shl);
+    f.instruction(&I::LocalGet(1));
     f.instruction(&I::GlobalGet(g.site));
     f.instruction(&I::I64ExtendI32U);
     f.instruction(&I::I64Or);
-    f.instruction(&I::LocalSet(2));
-    dispatch_slots(&mut f, 1, g, |f, slot| {
+    f.instruction(&I::LocalSet(1));
+    dispatch_slots(&mut f, 0, g, |f, slot| {
         f.instruction(&I::GlobalGet(slot));
-        f.instruction(&I::LocalGet(2));
+        f.instruction(&I::LocalGet(1));
         f.instruction(&I::GlobalSet(slot));
     });
     f.instruction(&I::End);
