@@ -228,6 +228,26 @@ fn deep_recursion_keeps_the_innermost_frames() {
 }
 
 #[test]
+fn a_stack_overflow_shows_the_recursion() {
+    let input = wat(r#"(module (func $inf (export "inf") (call $inf)))"#);
+    let mut vm = instantiate(&shadowed(&input)).unwrap();
+    let err = vm.call("inf", &[]).unwrap_err();
+    assert_eq!(err.as_trap_code(), Some(TrapCode::StackOverflow));
+    let stack = read_stack(&mut vm);
+    let recurse = offset_of(&input, 0, 0, call_to(0));
+    assert_eq!(stack.frames, vec![frame(0, recurse); SHADOW_SLOTS as usize]);
+    assert!(stack.omitted > 0);
+}
+
+#[test]
+fn invalid_input_is_an_error() {
+    let mut wasm = wat(TRAPS);
+    wasm.truncate(wasm.len() / 2);
+    let err = shadow_stack(&wasm, &Added::default()).unwrap_err();
+    assert!(matches!(err, InstrumentError::Parse { .. }), "{err}");
+}
+
+#[test]
 fn a_deep_call_that_returned_leaves_the_outer_slots_intact() {
     // `sum` recurses 200 deep and returns, overwriting every slot on the way down, then `b`
     // traps two levels down.
