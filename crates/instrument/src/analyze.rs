@@ -18,6 +18,8 @@ pub(crate) struct Info {
     pub types: u32,
     /// Parameter count of each type (0 for non-function types), by type index.
     pub type_params: Vec<u32>,
+    /// Result types of each type (empty for non-function types), by type index.
+    pub type_results: Vec<Vec<ValType>>,
     /// Type index of each defined function, in order.
     pub defined_func_types: Vec<u32>,
     pub imported_funcs: u32,
@@ -53,6 +55,10 @@ pub(crate) fn analyze(wasm: &[u8], opts: &Options) -> Result<Info, InstrumentErr
                         info.type_params.push(match &sub.composite_type.inner {
                             CompositeInnerType::Func(f) => f.params().len() as u32,
                             _ => 0,
+                        });
+                        info.type_results.push(match &sub.composite_type.inner {
+                            CompositeInnerType::Func(f) => f.results().to_vec(),
+                            _ => Vec::new(),
                         });
                         if lowering {
                             check_mvp_type(offset, &sub.composite_type.inner)?;
@@ -298,5 +304,13 @@ impl Info {
             .and_then(|&ty| self.type_params.get(ty as usize))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Result types of the `index`-th defined function.
+    pub(crate) fn defined_func_results(&self, index: usize) -> &[ValType] {
+        self.defined_func_types
+            .get(index)
+            .and_then(|&ty| self.type_results.get(ty as usize))
+            .map_or(&[], Vec::as_slice)
     }
 }

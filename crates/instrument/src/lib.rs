@@ -71,6 +71,21 @@
 //! start function and the `name` section are renumbered. Injected functions (the fuel
 //! accessors and lowering helpers) are appended at the end of the function index space.
 //! DWARF sections (`.debug_*`) are dropped because code offsets change.
+//!
+//! # Shadow stack
+//!
+//! wasmtime and wasmer give a backtrace with a trap; wasmi and wasm3 (0.3) give none.
+//! [`shadow_stack`] is a second pass, run on the output of [`instrument_reported`] with what it
+//! reported, that makes the guest record its own call stack in MVP globals (no memory, no
+//! imports, no index moved; nothing charged): a ring of the innermost [`SHADOW_SLOTS`] frames,
+//! each a function index and the call site its caller was at, plus the byte offset of the last
+//! instruction that could trap. After a trap the host calls the hidden exports
+//! ([`SHADOW_DEPTH_EXPORT`], [`SHADOW_SITE_EXPORT`], [`SHADOW_FRAME_EXPORT`]), decodes them with
+//! [`decode_shadow_stack`] into frames innermost first, then calls [`SHADOW_RESET_EXPORT`].
+//! Frames are in the coordinates of the pass's input: [`FuncMap`] and [`origin`] take them back
+//! to the user's module. On wasmi a call costs about three times as much (a recursive `fib`,
+//! the worst case, see `benches/shadow.rs`); code that calls less pays less. The [`shadow`]
+//! module's docs give the design and its limits (tail calls, exceptions, re-entry).
 
 mod analyze;
 mod bulk;
@@ -85,10 +100,15 @@ mod proposal;
 mod report;
 mod rewrite;
 pub mod sections;
+pub mod shadow;
 mod trunc_sat;
 
 pub use error::InstrumentError;
 pub use report::{Added, AddedImport, AddedKind, FuncMap, Instrumented};
+pub use shadow::{
+    decode_shadow_stack, shadow_stack, ShadowFrame, ShadowStack, SHADOW_DEPTH_EXPORT,
+    SHADOW_FRAME_EXPORT, SHADOW_RESET_EXPORT, SHADOW_SITE_EXPORT, SHADOW_SLOTS,
+};
 
 /// What to inject. Everything is off by default.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -169,7 +169,7 @@ pub(crate) fn segment_costs(ops: &[(Operator, usize)]) -> Vec<u64> {
 
 /// Whether an exception could land in this body: a caught exception skips the reload after
 /// the call that threw, so such bodies read the counters from the globals.
-fn catches(ops: &[(Operator, usize)]) -> bool {
+pub(crate) fn catches(ops: &[(Operator, usize)]) -> bool {
     ops.iter().any(|(op, _)| {
         matches!(
             op,

@@ -51,7 +51,7 @@ struct Rewriter<'a> {
 }
 
 /// Sections this pass may have to create, in the order the binary format requires.
-const CREATABLE: [SectionId; 6] = [
+pub(crate) const CREATABLE: [SectionId; 6] = [
     SectionId::Type,
     SectionId::Import,
     SectionId::Function,
@@ -61,7 +61,7 @@ const CREATABLE: [SectionId; 6] = [
 ];
 
 /// Position of a non-custom section in a module.
-fn rank(id: SectionId) -> u8 {
+pub(crate) fn rank(id: SectionId) -> u8 {
     match id {
         SectionId::Type => 1,
         SectionId::Import => 2,

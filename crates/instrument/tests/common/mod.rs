@@ -26,6 +26,8 @@ pub fn assert_valid(wasm: &[u8]) {
 pub enum HostTrap {
     OutOfFuel,
     Stopped,
+    /// Raised by the test import `env.fail`.
+    Failed,
 }
 
 impl fmt::Display for HostTrap {
@@ -75,6 +77,9 @@ pub fn instantiate(wasm: &[u8]) -> Result<Running, wasmi::Error> {
         },
     )?;
     linker.func_wrap("env", "add1", |x: i32| x.wrapping_add(1))?;
+    linker.func_wrap("env", "fail", || -> Result<(), wasmi::Error> {
+        Err(wasmi::Error::host(HostTrap::Failed))
+    })?;
     // Full until a test sets it, as a host's tank would be.
     let tank = Global::new(&mut store, Val::I64(-1), Mutability::Var);
     linker.define(RUNTIME_MODULE, FUEL_IMPORT, tank)?;
