@@ -315,3 +315,6 @@ mod guests;
 
 #[path = "cli/inspect.rs"]
 mod inspect;
+
+#[path = "cli/devtools.rs"]
+mod devtools;
