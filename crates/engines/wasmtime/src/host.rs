@@ -25,8 +25,9 @@ fn call_host(
         .collect::<Result<Vec<_>, _>>()
         .map_err(host_error)?;
     let mut outs: Vec<Val> = f.ty.results.iter().map(|&t| Val::default_for(t)).collect();
-    let memory = caller_memory(caller);
-    let mut view = CallerView { caller, memory };
+    // Looked up when the function asks for it: most host calls (clocks, probes) never do,
+    // and a lookup by name costs more than the call itself.
+    let mut view = CallerView { caller };
     f.call(&mut view, &args, &mut outs)
         .map_err(wasmtime::Error::new)?;
     for (slot, v) in results.iter_mut().zip(&outs) {
@@ -50,12 +51,11 @@ fn caller_memory(caller: &mut wasmtime::Caller<'_, ()>) -> Option<Memory> {
 
 struct CallerView<'a, 'b> {
     caller: &'a mut wasmtime::Caller<'b, ()>,
-    memory: Option<Memory>,
 }
 
 impl Caller for CallerView<'_, '_> {
     fn memory(&mut self) -> Option<&mut [u8]> {
-        let memory = self.memory?;
+        let memory = caller_memory(self.caller)?;
         Some(memory.data_mut(&mut *self.caller))
     }
 }

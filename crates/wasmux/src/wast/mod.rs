@@ -36,6 +36,19 @@ pub struct ScriptOptions {
     /// that every instance draws from, and every call runs with `timeout` on the clock. With
     /// `fuel`, each directive reports the fuel it consumed.
     pub limits: Limits,
+    /// Adds to the runtime every module of the script runs on: passes and the host functions
+    /// their imports need (the spec suite runs with profiling and tracing probes this way).
+    pub extend: Option<Extend>,
+}
+
+/// A change to a runtime builder, as [`ScriptOptions::extend`] takes it.
+#[derive(Clone)]
+pub struct Extend(pub Arc<dyn Fn(crate::RuntimeBuilder) -> crate::RuntimeBuilder + Send + Sync>);
+
+impl std::fmt::Debug for Extend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Extend(..)")
+    }
 }
 
 impl Default for ScriptOptions {
@@ -43,6 +56,7 @@ impl Default for ScriptOptions {
         ScriptOptions {
             budget: Duration::from_secs(120),
             limits: Limits::default(),
+            extend: None,
         }
     }
 }
@@ -106,7 +120,7 @@ fn run(
     lexer.allow_confusing_unicode(true);
     let buffer = ParseBuffer::new_with_lexer(lexer).map_err(located)?;
     let mut wast = parser::parse::<Wast<'_>>(&buffer).map_err(located)?;
-    let mut runner = runner::Runner::new(engine, name, &options.limits)
+    let mut runner = runner::Runner::new(engine, name, &options.limits, options.extend.as_ref())
         .map_err(|e| format!("{name}: no store: {e}"))?;
     for directive in &mut wast.directives {
         let (line, column) = directive.span().linecol_in(text);

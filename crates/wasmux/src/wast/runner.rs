@@ -42,10 +42,14 @@ impl<'a> Runner<'a> {
         engine: &'a Arc<dyn Engine>,
         script: &'a str,
         limits: &Limits,
+        extend: Option<&super::Extend>,
     ) -> Result<Self, Error> {
-        let builder = Runtime::builder()
+        let mut builder = Runtime::builder()
             .made_engine(engine.clone())
             .limits(limits.clone());
+        if let Some(extend) = extend {
+            builder = (extend.0)(builder);
+        }
         let runtime = spectest::funcs(builder).build()?;
         let mut linker = runtime.linker()?;
         spectest::define(&mut linker);

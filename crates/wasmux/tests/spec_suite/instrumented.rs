@@ -1,5 +1,6 @@
 //! The suite's second pass, with every module rewritten for fuel and interrupt checks as
-//! `--fuel` / `--timeout` rewrite it: the rewritten code must behave as the original.
+//! `--fuel` / `--timeout` rewrite it, and then given the probes of `wasmux profile` and
+//! `wasmux trace` (see `probes.rs`): the rewritten code must behave as the original.
 //!
 //! - Every directive passes or fails as in the plain run, and ends with the same trap kind
 //!   (or none); a difference must be listed in `[[instrumented]]` with its reason.
@@ -27,6 +28,7 @@ pub fn options(budget: Duration) -> ScriptOptions {
             timeout: Some(Duration::from_secs(3600)),
             max_memory: None,
         },
+        extend: Some(crate::probes::extend()),
     }
 }
 

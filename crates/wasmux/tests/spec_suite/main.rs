@@ -18,6 +18,7 @@
 
 mod expected;
 mod instrumented;
+mod probes;
 mod refused;
 mod suite;
 
@@ -141,6 +142,7 @@ fn run_engine(name: &str) {
     let plain_options = ScriptOptions {
         budget: SCRIPT_BUDGET,
         limits: Limits::default(),
+        extend: None,
     };
     let plain = SuiteRun::new(&engine, &scripts, &plain_options);
     let findings = expected.check(&plain);
@@ -154,6 +156,9 @@ fn run_engine(name: &str) {
         limited.print(&format!("spec suite on {name}, instrumented"));
         problems += &instrumented::compare(name, &plain, &limited, &expected);
         problems += &instrumented::check_fuel(name, &limited);
+        if probes::CALLS.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+            problems += "the probes were never called in the instrumented pass\n";
+        }
     }
     assert!(problems.is_empty(), "{problems}");
 }
