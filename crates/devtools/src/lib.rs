@@ -1,0 +1,3 @@
+//! Developer tools for wasmux: building a Rust crate into a small, valid WebAssembly module.
+
+pub mod build;
