@@ -22,11 +22,6 @@ pub enum PassError {
     Dwarf(String),
     #[error("cannot re-encode the module: {0}")]
     Encode(String),
-    #[error("the output of `{pass}` is not a valid module: {source}")]
-    Invalid {
-        pass: String,
-        source: wasmparser::BinaryReaderError,
-    },
 }
 
 impl From<wasm_encoder::reencode::Error<PassError>> for PassError {
@@ -49,7 +44,17 @@ pub enum BuildError {
         .0.display()
     )]
     NotRustProject(PathBuf),
-    #[error("cannot read {}: {source}", path.display())]
+    #[error(
+        "{} does not exist: wasmux build expects the directory of a Rust crate",
+        .0.display()
+    )]
+    NotFound(PathBuf),
+    #[error("cannot run {program}")]
+    Run {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read {}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -69,13 +74,18 @@ pub enum BuildError {
     Compile { status: String, output: String },
     #[error("cargo built `{0}` but reported no .wasm file for it")]
     NoArtifact(String),
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}", path.display())]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("pass `{pass}`: {source}")]
+    #[error("pass `{pass}` failed")]
     Pass { pass: String, source: PassError },
+    #[error("the module after `{pass}` is not valid")]
+    Invalid {
+        pass: String,
+        source: wasmparser::BinaryReaderError,
+    },
     #[error("{0}")]
     Options(String),
 }

@@ -7,5 +7,6 @@ mod sections;
 mod strip;
 
 pub use dce::{drop_unreachable, Dce};
+pub(crate) use sections::first_dwarf_section;
 pub use sections::{custom_section_names, has_dwarf, validate};
 pub use strip::{strip, StripOptions, Stripped};
