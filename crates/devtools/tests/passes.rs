@@ -321,6 +321,18 @@ fn modules_the_pass_must_not_rewrite_are_refused_with_the_reason() {
         .to_string();
     assert!(err.contains("component"), "{err}");
 
+    // Branch hints name functions and code offsets: dropped, and said so.
+    let mut hinted = wasm(r#"(module (func (export "f")))"#);
+    let mut extra = wasm_encoder::Module::new();
+    extra.section(&wasm_encoder::CustomSection {
+        name: "metadata.code.branch_hint".into(),
+        data: b"\0"[..].into(),
+    });
+    hinted.extend_from_slice(&extra.finish()[8..]);
+    let out = drop_unreachable(&hinted).unwrap();
+    assert_eq!(out.dropped_sections, ["metadata.code.branch_hint"]);
+    assert!(wasmux_devtools::build::passes::custom_section_names(&out.wasm).is_empty());
+
     let mut object = wasm(r#"(module (func (export "f")))"#);
     let mut extra = wasm_encoder::Module::new();
     extra.section(&wasm_encoder::CustomSection {

@@ -86,6 +86,4 @@ pub enum BuildError {
         pass: String,
         source: wasmparser::BinaryReaderError,
     },
-    #[error("{0}")]
-    Options(String),
 }

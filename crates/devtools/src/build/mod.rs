@@ -211,15 +211,22 @@ fn dce_step(wasm: &mut Vec<u8>) -> Result<Step, BuildError> {
     })?;
     checked("drop-unreachable", &out.wasm)?;
     *wasm = out.wasm;
+    let mut note = format!(
+        "removed {} of {} functions",
+        out.removed,
+        out.removed + out.kept
+    );
+    if !out.dropped_sections.is_empty() {
+        note.push_str(&format!(
+            "; dropped {} (code annotations it cannot renumber)",
+            out.dropped_sections.join(", ")
+        ));
+    }
     Ok(Step::applied(
         "drop-unreachable",
         before,
         wasm.len() as u64,
-        format!(
-            "removed {} of {} functions",
-            out.removed,
-            out.removed + out.kept
-        ),
+        note,
     ))
 }
 

@@ -121,3 +121,51 @@ mod tests {
         assert_eq!(parse_version("wasm-opt"), None);
     }
 }
+
+#[cfg(test)]
+mod run_tests {
+    use super::{optimize, Outcome};
+
+    fn scratch() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    /// Whatever Binaryen there is (or none): optimized and valid, or skipped with a reason.
+    #[test]
+    fn a_plain_module_is_optimized_or_the_step_says_why_not() {
+        let wasm = wat::parse_str(
+            r#"(module $m
+                 (func $dead (result i32) (i32.add (i32.const 1) (i32.const 2)))
+                 (func $f (export "f") (result i32) (i32.add (i32.const 1) (i32.const 2))))"#,
+        )
+        .unwrap();
+        let dir = scratch();
+        match optimize(&wasm, true, dir.path()) {
+            Outcome::Optimized { wasm: out, note } => {
+                crate::build::passes::validate(&out).unwrap();
+                assert!(out.len() < wasm.len(), "{note}");
+                assert!(note.contains("-Os"), "{note}");
+            }
+            Outcome::Skipped(why) => assert!(why.contains("wasm-opt"), "{why}"),
+        }
+        // Its scratch files are gone.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    /// A proposal outside the set enabled for rustc's output: Binaryen refuses the module and
+    /// the step is skipped with Binaryen's reason, never a failed build.
+    #[test]
+    fn a_module_binaryen_refuses_skips_the_step() {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (func $g (result i32) (i32.const 1))
+                 (func (export "f") (result i32) (return_call $g)))"#,
+        )
+        .unwrap();
+        let dir = scratch();
+        match optimize(&wasm, false, dir.path()) {
+            Outcome::Optimized { note, .. } => panic!("tail calls were accepted: {note}"),
+            Outcome::Skipped(why) => assert!(why.contains("wasm-opt"), "{why}"),
+        }
+    }
+}

@@ -16,6 +16,9 @@ pub struct Dce {
     /// Defined functions removed, and defined functions kept.
     pub removed: usize,
     pub kept: usize,
+    /// Custom sections dropped because they name functions by index in a format this pass
+    /// does not rewrite (`metadata.code.*`: branch hints and other code annotations).
+    pub dropped_sections: Vec<String>,
 }
 
 /// Removes the defined functions of `wasm` (a valid core module) that can never run. Imported
@@ -42,6 +45,7 @@ pub fn drop_unreachable(wasm: &[u8]) -> Result<Dce, PassError> {
     let mut renumber = Renumber {
         reach: &reach,
         new_index,
+        dropped_sections: Vec::new(),
     };
     let mut module = wasm_encoder::Module::new();
     renumber.parse_core_module(&mut module, Parser::new(0), wasm)?;
@@ -49,6 +53,7 @@ pub fn drop_unreachable(wasm: &[u8]) -> Result<Dce, PassError> {
         wasm: module.finish(),
         removed: reach.removed(),
         kept: reach.live.len() - reach.removed(),
+        dropped_sections: renumber.dropped_sections,
     })
 }
 
@@ -56,6 +61,7 @@ struct Renumber<'a> {
     reach: &'a Reach,
     /// Old function index -> new one; `None` for a removed function.
     new_index: Vec<Option<u32>>,
+    dropped_sections: Vec<String>,
 }
 
 impl Renumber<'_> {
@@ -129,6 +135,20 @@ impl Reencode for Renumber<'_> {
             }
         }
         Ok(())
+    }
+
+    fn parse_custom_section(
+        &mut self,
+        module: &mut wasm_encoder::Module,
+        section: wasmparser::CustomSectionReader<'_>,
+    ) -> Result<(), Error<PassError>> {
+        // Code annotations name functions and byte offsets in their bodies; both change here,
+        // and an annotation is only a hint, so it goes rather than point at the wrong code.
+        if section.name().starts_with("metadata.code.") {
+            self.dropped_sections.push(section.name().to_string());
+            return Ok(());
+        }
+        utils::parse_custom_section(self, module, section)
     }
 
     fn parse_custom_name_subsection(
