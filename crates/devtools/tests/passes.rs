@@ -343,3 +343,6 @@ fn modules_the_pass_must_not_rewrite_are_refused_with_the_reason() {
     let err = drop_unreachable(&object).unwrap_err().to_string();
     assert!(err.contains("relocatable"), "{err}");
 }
+
+#[path = "passes/generated.rs"]
+mod generated;
