@@ -257,3 +257,54 @@ fn wasm_opt_step(wasm: &mut Vec<u8>, enabled: bool, scratch: &Path) -> Result<St
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_dwarf() -> Vec<u8> {
+        let mut wasm = wat::parse_str(r#"(module (func $dead) (func (export "f")))"#).unwrap();
+        let mut extra = wasm_encoder::Module::new();
+        extra.section(&wasm_encoder::CustomSection {
+            name: ".debug_info".into(),
+            data: b"dwarf"[..].into(),
+        });
+        wasm.extend_from_slice(&extra.finish()[8..]);
+        wasm
+    }
+
+    /// A `--debug` build: the steps that move code leave the module as it is, and say why.
+    #[test]
+    fn dwarf_keeps_the_code_where_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wasm = with_dwarf();
+        let original = wasm.clone();
+        for step in [
+            dce_step(&mut wasm).unwrap(),
+            wasm_opt_step(&mut wasm, true, dir.path()).unwrap(),
+        ] {
+            assert!(!step.applied, "{step:?}");
+            assert!(step.note.contains("DWARF (.debug_info)"), "{step:?}");
+        }
+        assert_eq!(wasm, original);
+        // With DWARF stripped, the dead function goes.
+        let strip = StripOptions {
+            debug: true,
+            ..Default::default()
+        };
+        let step = strip_step(&mut wasm, &strip).unwrap();
+        assert_eq!(step.note, "removed .debug_info");
+        let step = dce_step(&mut wasm).unwrap();
+        assert!(
+            step.applied && step.note.starts_with("removed 1 of 2"),
+            "{step:?}"
+        );
+    }
+
+    #[test]
+    fn a_step_that_breaks_the_module_is_named() {
+        let err = checked("wasm-opt", b"\0asm\x01\0\0\0\x01\x01").unwrap_err();
+        assert!(matches!(&err, BuildError::Invalid { pass, .. } if pass == "wasm-opt"));
+        assert_eq!(err.to_string(), "the module after `wasm-opt` is not valid");
+    }
+}

@@ -27,13 +27,13 @@ fn config(seed: u64) -> Config {
         max_memory64_bytes: 65536,
         memory64_enabled: false,
         // Half the modules import functions, which shift every defined index.
-        max_imports: if seed % 2 == 0 { 4 } else { 0 },
+        max_imports: if seed.is_multiple_of(2) { 4 } else { 0 },
         canonicalize_nans: true,
         reference_types_enabled: true,
         // wasmi runs neither GC nor exceptions: one module in three uses them, and is only
         // checked to rewrite validly.
-        gc_enabled: seed % 3 == 0,
-        exceptions_enabled: seed % 3 == 0,
+        gc_enabled: seed.is_multiple_of(3),
+        exceptions_enabled: seed.is_multiple_of(3),
         tail_call_enabled: true,
         bulk_memory_enabled: true,
         multi_value_enabled: true,
