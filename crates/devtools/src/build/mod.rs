@@ -7,6 +7,7 @@ mod binaryen_lib;
 mod cargo;
 mod error;
 pub mod passes;
+mod project;
 mod report;
 mod wasm_opt;
 
@@ -77,7 +78,7 @@ pub fn build_with(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<BuildReport, BuildError> {
     let manifest = manifest(&opts.path)?;
-    let target = cargo::find_target(&manifest, opts.bin.as_deref())?;
+    let target = project::find_target(&manifest, opts.bin.as_deref())?;
     cargo::check_target_installed(&opts.path, &opts.triple)?;
     let invocation = cargo::Invocation {
         manifest: &manifest,
