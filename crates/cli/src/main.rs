@@ -13,7 +13,7 @@ use std::process::ExitCode;
     name = "wasmux",
     version,
     about = "Run, sandbox, meter and compare WebAssembly on wasmtime, wasmer, wasm3 and wasmi",
-    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json\n  wasmux inspect app.wasm\n  wasmux disasm app.wasm --function main\n  wasmux profile --flamegraph fib.svg examples/fib.wat --invoke fib 25\n  wasmux trace --filter fib examples/fib.wat --invoke fib 3\n  wasmux publish ./math && wasmux run acme/math@^1 2 3"
+    after_help = "Examples:\n  wasmux run examples/fib.wat --invoke fib 20\n  wasmux run --engine wasm3 --fuel 1000000 --stats examples/fib.wat --invoke fib 25\n  wasmux diff examples/fib.wat --invoke fib 20\n  wasmux bench --engine all --parallel 2 examples/fib.wat --invoke fib 20\n  wasmux engines --json\n  wasmux inspect app.wasm\n  wasmux disasm app.wasm --function main\n  wasmux build ./hello && wasmux run hello/target/wasmux/hello.wasm\n  wasmux profile --flamegraph fib.svg examples/fib.wat --invoke fib 25\n  wasmux trace --filter fib examples/fib.wat --invoke fib 3\n  wasmux publish ./math && wasmux run acme/math@^1 2 3"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,6 +33,7 @@ enum Command {
     Diff(commands::diff::DiffArgs),
     Wast(commands::wast::WastArgs),
     Bench(commands::bench::BenchArgs),
+    Build(commands::build::BuildArgs),
     Cache(commands::cache::CacheArgs),
     Compile(commands::compile::CompileArgs),
     Publish(commands::publish::PublishArgs),
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(args),
         Command::Wast(args) => commands::wast::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Build(args) => commands::build::run(args),
         Command::Cache(args) => commands::cache::run(args),
         Command::Compile(args) => commands::compile::run(args),
         Command::Publish(args) => commands::publish::run(args),

@@ -1,6 +1,7 @@
-//! A spinner on stderr for work that can take a while before a guest starts: validating and
-//! compiling a large module. It shows only on a terminal (indicatif hides it otherwise), and is
-//! cleared before the guest runs, so the guest's own output is never mixed with it.
+//! A spinner on stderr for work that can take a while: validating and compiling a large module
+//! before a guest starts, or the cargo build of `wasmux build`. It shows only on a terminal
+//! (indicatif hides it otherwise), and is cleared before the guest runs, so the guest's own
+//! output is never mixed with it.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::time::Duration;
@@ -24,6 +25,11 @@ impl Spinner {
         bar.set_message(message);
         bar.enable_steady_tick(Duration::from_millis(100));
         Spinner(Some(bar))
+    }
+
+    /// A spinner for work of unknown length (a cargo build), whatever the input's size.
+    pub fn always(message: String) -> Spinner {
+        Spinner::for_module(WORTH_SHOWING, message)
     }
 
     pub fn set_message(&self, message: String) {

@@ -301,6 +301,9 @@ mod malformed;
 #[path = "cli/bench.rs"]
 mod bench;
 
+#[path = "cli/build.rs"]
+mod build;
+
 #[path = "cli/auto.rs"]
 mod auto;
 

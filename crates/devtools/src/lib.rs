@@ -1,5 +1,7 @@
-//! Developer tools for WebAssembly modules: what a module holds and uses, and its text.
+//! Developer tools for WebAssembly modules: what a module holds and uses, its text, a Rust
+//! crate built into a small module, and where a module spends its time, on every engine.
 
+pub mod build;
 pub mod disasm;
 mod error;
 pub mod inspect;

@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod build;
 pub mod cache;
 pub mod cache_args;
 pub mod compile;
