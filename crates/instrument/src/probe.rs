@@ -414,7 +414,7 @@ impl ProbePass<'_> {
     fn wrapped_call(
         &mut self,
         op: &Operator<'_>,
-    ) -> Result<Option<(u32, Vec<ValType>, Vec<ValType>)>, Error<InstrumentError>> {
+    ) -> Result<Option<WrappedCall>, Error<InstrumentError>> {
         let Operator::Call { function_index } = *op else {
             return Ok(None);
         };
@@ -539,6 +539,10 @@ impl ProbePass<'_> {
         Ok(f)
     }
 }
+
+/// A direct call to an imported function that gets host probes: the import's index as the
+/// user's module numbers it, its parameter types and its result types.
+type WrappedCall = (u32, Vec<ValType>, Vec<ValType>);
 
 /// Spare locals, by type, for values moved off the stack around a probe: enough of each type
 /// for the site that moves the most; every site reuses them, one at a time.
