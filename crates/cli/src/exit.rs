@@ -25,8 +25,11 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
             );
             ExitCode::from(TRAP_STATUS)
         }
-        Some(Error::Trap { .. }) => {
+        Some(Error::Trap { backtrace, .. }) => {
             eprintln!("error: {err:#}");
+            if !backtrace.is_empty() {
+                eprint!("wasm backtrace:\n{backtrace}");
+            }
             ExitCode::from(TRAP_STATUS)
         }
         _ => {

@@ -309,3 +309,6 @@ mod registry;
 
 #[path = "cli/registry_remote.rs"]
 mod registry_remote;
+
+#[path = "cli/trap_report.rs"]
+mod trap_report;

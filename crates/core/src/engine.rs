@@ -200,6 +200,13 @@ pub trait Store: Send {
     /// reports one.)
     fn memory_size(&mut self, instance: InstanceId) -> Option<u64>;
 
+    /// A copy of the memory [`Store::memory_size`] measures, for reports written after a trap
+    /// (core dumps); `None` where that size is `None`, or where the adapter cannot read it.
+    fn memory_data(&mut self, instance: InstanceId) -> Option<Vec<u8>> {
+        let _ = instance;
+        None
+    }
+
     fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error>;
     fn new_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, Error>;
     fn new_table(&mut self, ty: TableType) -> Result<ExternHandle, Error>;

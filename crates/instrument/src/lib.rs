@@ -193,44 +193,86 @@ pub enum Origin {
 /// instructions goes; cheap enough for an error path, not for every instruction of every
 /// module. `None` when `offset` is not inside a function body of `rewritten`.
 pub fn origin(wasm: &[u8], opts: &Options, rewritten: &[u8], offset: usize) -> Option<Origin> {
-    let (body, start) = body_holding(rewritten, offset)?;
-    let info = analyze::analyze(wasm, opts).ok()?;
-    if body >= info.defined_funcs as usize {
-        return Some(Origin::AddedFunction);
-    }
-    let func = info.imported_funcs + body as u32;
-    if !opts.changes_anything() {
-        return Some(Origin::Input { func, offset });
-    }
-    let layout = layout::Layout::new(&info, opts).ok()?;
-    let spans = std::cell::RefCell::new(Vec::new());
-    rewrite::rewrite(wasm, opts, &info, &layout, Some((body, &spans))).ok()?;
-    let at = offset - start;
-    let found = spans
-        .into_inner()
-        .into_iter()
-        .find(|s| s.start <= at && at < s.end);
-    Some(match found {
-        Some(span) => Origin::Input {
-            func,
-            offset: span.original,
-        },
-        None => Origin::AddedTo { func },
-    })
+    origins(wasm, opts, rewritten, &[offset]).pop().flatten()
 }
 
-/// The defined function (0 = the first body) whose body holds `offset`, and where that body's
-/// locals start.
-fn body_holding(wasm: &[u8], offset: usize) -> Option<(usize, usize)> {
-    let mut body = 0;
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        if let wasmparser::Payload::CodeSectionEntry(f) = payload.ok()? {
-            let range = f.range();
-            if range.start <= offset && offset < range.end {
-                return Some((body, range.start));
-            }
-            body += 1;
+/// [`origin`] of several offsets (the frames of a backtrace), rewriting `wasm` once for all.
+pub fn origins(
+    wasm: &[u8],
+    opts: &Options,
+    rewritten: &[u8],
+    offsets: &[usize],
+) -> Vec<Option<Origin>> {
+    let bodies = body_ranges(rewritten);
+    let holding: Vec<Option<(usize, usize)>> = offsets
+        .iter()
+        .map(|&offset| {
+            let body = bodies.partition_point(|r| r.end <= offset);
+            let range = bodies.get(body)?;
+            (range.start <= offset).then_some((body, range.start))
+        })
+        .collect();
+    if holding.iter().all(Option::is_none) {
+        return vec![None; offsets.len()];
+    }
+    let Ok(info) = analyze::analyze(wasm, opts) else {
+        return vec![None; offsets.len()];
+    };
+    let defined = info.defined_funcs as usize;
+    let mut record: Vec<(usize, std::cell::RefCell<Vec<meter::Span>>)> = Vec::new();
+    for &(body, _) in holding.iter().flatten() {
+        if body < defined && !record.iter().any(|(b, _)| *b == body) {
+            record.push((body, Default::default()));
         }
     }
-    None
+    let rewrote = opts.changes_anything()
+        && layout::Layout::new(&info, opts)
+            .ok()
+            .and_then(|layout| rewrite::rewrite(wasm, opts, &info, &layout, Some(&record)).ok())
+            .is_some();
+    offsets
+        .iter()
+        .zip(&holding)
+        .map(|(&offset, holding)| {
+            let (body, start) = (*holding)?;
+            if body >= defined {
+                return Some(Origin::AddedFunction);
+            }
+            let func = info.imported_funcs + body as u32;
+            if !opts.changes_anything() {
+                return Some(Origin::Input { func, offset });
+            }
+            if !rewrote {
+                return None;
+            }
+            let spans = &record.iter().find(|(b, _)| *b == body)?.1;
+            let at = offset - start;
+            let found = spans
+                .borrow()
+                .iter()
+                .find(|s| s.start <= at && at < s.end)
+                .map(|s| s.original);
+            Some(match found {
+                Some(original) => Origin::Input {
+                    func,
+                    offset: original,
+                },
+                None => Origin::AddedTo { func },
+            })
+        })
+        .collect()
+}
+
+/// The byte ranges of the function bodies of `wasm`, in order (0 = the first defined
+/// function), each from where its locals start.
+fn body_ranges(wasm: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut bodies = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(wasmparser::Payload::CodeSectionEntry(f)) => bodies.push(f.range()),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    bodies
 }

@@ -1,0 +1,248 @@
+//! The frames of a trap, named as the user's module has them.
+//!
+//! Engines report frames in the coordinates of the code they compiled, which wasmux may have
+//! rewritten for the limits (fuel, timeouts, memory caps, lowering). Here each frame gets the
+//! function index and byte offset of the module the user gave, the function's name from its
+//! `name` section, and the source line from its DWARF where it has some. All of this runs
+//! only after a trap, from the bytes the prepared module shares with the `Module`; nothing of
+//! it is kept or computed while the guest runs.
+
+use crate::prepared::Prepared;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use wasmparser::{KnownCustom, Name, Parser, Payload};
+use wasmux_core::{Backtrace, Frame, InstanceId, SourceLocation, Store};
+use wasmux_instrument::{FuncMap, Options, Origin};
+
+/// The frames of the trap `instance` just reported with `engine_frames` (innermost first),
+/// in the coordinates of the code the engine ran.
+///
+/// wasmtime and wasmer put their frames in the trap itself. wasmi and wasm3 have no such
+/// API: for them, a rewrite can have the guest record its frames in globals of its own (a
+/// shadow stack, read through hidden exports after the trap); this is where they are read,
+/// so that the rest of the report is the same on every engine. Until modules are rewritten
+/// that way, those engines report no frames.
+pub(crate) fn guest_frames(
+    store: &mut dyn Store,
+    instance: InstanceId,
+    engine_frames: Backtrace,
+) -> Backtrace {
+    if !engine_frames.is_empty() {
+        return engine_frames;
+    }
+    // The shadow stack's reader goes here: it calls the instance's hidden exports through
+    // `store` and returns what they hold, innermost first, with `omitted` set for the frames
+    // a bounded stack dropped.
+    let _ = (store, instance);
+    Backtrace::default()
+}
+
+/// Names `frames` (indices into `backtrace.frames`), which run code of `prepared`.
+pub(crate) fn resolve(backtrace: &mut Backtrace, frames: &[usize], prepared: &Prepared) {
+    let opts = &prepared.runtime.shared().rewrite;
+    let module = display_name(&prepared.code.name);
+    let Some(source) = &prepared.code.source else {
+        // Code from an AOT file: the user's bytes are not at hand. Where nothing was
+        // rewritten the engine's coordinates are the user's; otherwise only its names hold.
+        for &i in frames {
+            let frame = &mut backtrace.frames[i];
+            frame.module = Some(module.clone());
+            if *opts != Options::default() {
+                frame.func = None;
+                frame.offset = None;
+            }
+        }
+        return;
+    };
+    let view = ModuleView::new(source);
+    let mapped = Mapped::new(source, opts, backtrace, frames);
+    for (k, &i) in frames.iter().enumerate() {
+        let frame = &mut backtrace.frames[i];
+        let (func, offset) = mapped.get(k, frame);
+        frame.module = Some(module.clone());
+        frame.func = func;
+        frame.offset = offset;
+        if let Some(name) = func.and_then(|f| view.names.get(&f)) {
+            frame.name = Some(name.clone());
+        } else if func.is_none() {
+            // A function wasmux added: the engine's name for it is the rewrite's.
+            frame.name = None;
+        }
+        frame.source = offset.and_then(|o| view.line(o));
+    }
+}
+
+/// The module's name in a frame: its file name, as wasmtime prints `module!function`.
+fn display_name(name: &str) -> String {
+    Path::new(name)
+        .file_name()
+        .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Frames of the code the engine ran, mapped to the user's module.
+struct Mapped {
+    /// By position in the frames resolved: the user's function and offset, where found.
+    origins: Vec<Option<Origin>>,
+    funcs: FuncMap,
+    rewritten: bool,
+}
+
+impl Mapped {
+    fn new(source: &[u8], opts: &Options, backtrace: &Backtrace, frames: &[usize]) -> Mapped {
+        if *opts == Options::default() {
+            return Mapped {
+                origins: Vec::new(),
+                funcs: FuncMap::identity(),
+                rewritten: false,
+            };
+        }
+        // The rewrite is deterministic: doing it again gives the bytes the engine compiled,
+        // which are not kept (a copy per prepared module, for an error path).
+        let Ok(out) = wasmux_instrument::instrument_reported(source, opts) else {
+            return Mapped {
+                origins: vec![None; frames.len()],
+                funcs: FuncMap::identity(),
+                rewritten: true,
+            };
+        };
+        let offsets: Vec<usize> = frames
+            .iter()
+            .map(|&i| backtrace.frames[i].offset.unwrap_or(usize::MAX))
+            .collect();
+        Mapped {
+            origins: wasmux_instrument::origins(source, opts, &out.wasm, &offsets),
+            funcs: out.added.funcs,
+            rewritten: true,
+        }
+    }
+
+    /// The user's function index and byte offset for the `k`th frame resolved.
+    fn get(&self, k: usize, frame: &Frame) -> (Option<u32>, Option<usize>) {
+        if !self.rewritten {
+            return (frame.func, frame.offset);
+        }
+        let func = frame.func.and_then(|f| self.funcs.get(f));
+        match self.origins.get(k).copied().flatten() {
+            Some(Origin::Input { func, offset }) => (Some(func), Some(offset)),
+            // A charge or a check wasmux added (where fuel runs out, or a timeout fires).
+            Some(Origin::AddedTo { func }) => (Some(func), None),
+            Some(Origin::AddedFunction) => (None, None),
+            None => (func, None),
+        }
+    }
+}
+
+/// What the user's module says about its code: function names and DWARF.
+struct ModuleView<'a> {
+    names: HashMap<u32, String>,
+    /// Where the code section's contents start: DWARF addresses in wasm count from there.
+    code_start: Option<usize>,
+    dwarf: HashMap<&'static str, &'a [u8]>,
+    /// Parsed on the first lookup, once per report.
+    context: std::cell::OnceCell<Option<Context<'a>>>,
+}
+
+type Context<'a> = addr2line::Context<gimli::EndianSlice<'a, gimli::LittleEndian>>;
+
+/// The DWARF sections a line lookup reads.
+const DWARF_SECTIONS: [&str; 12] = [
+    ".debug_abbrev",
+    ".debug_addr",
+    ".debug_aranges",
+    ".debug_info",
+    ".debug_line",
+    ".debug_line_str",
+    ".debug_loclists",
+    ".debug_rnglists",
+    ".debug_ranges",
+    ".debug_str",
+    ".debug_str_offsets",
+    ".debug_loc",
+];
+
+impl<'a> ModuleView<'a> {
+    /// Reads the sections it needs; a malformed custom section (they are not validated) is
+    /// skipped, never an error: it only ever makes the report poorer.
+    fn new(wasm: &'a [u8]) -> ModuleView<'a> {
+        let mut view = ModuleView {
+            names: HashMap::new(),
+            code_start: None,
+            dwarf: HashMap::new(),
+            context: std::cell::OnceCell::new(),
+        };
+        for payload in Parser::new(0).parse_all(wasm) {
+            match payload {
+                Ok(Payload::CodeSectionStart { range, .. }) => view.code_start = Some(range.start),
+                Ok(Payload::CustomSection(section)) => {
+                    if let Some(&name) = DWARF_SECTIONS.iter().find(|n| **n == section.name()) {
+                        view.dwarf.insert(name, section.data());
+                    } else if let KnownCustom::Name(reader) = section.as_known() {
+                        view.read_names(reader);
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        view
+    }
+
+    fn read_names(&mut self, reader: wasmparser::NameSectionReader<'_>) {
+        for name in reader.into_iter().flatten() {
+            if let Name::Function(map) = name {
+                for naming in map.into_iter().flatten() {
+                    self.names.insert(naming.index, naming.name.to_string());
+                }
+            }
+        }
+    }
+
+    /// The source line of the instruction at byte `offset` of the module, from its DWARF.
+    fn line(&self, offset: usize) -> Option<SourceLocation> {
+        let address = offset.checked_sub(self.code_start?)? as u64;
+        if !self.dwarf.contains_key(".debug_line") {
+            return None;
+        }
+        let context = self.context.get_or_init(|| self.context()).as_ref()?;
+        let location = context.find_location(address).ok()??;
+        Some(SourceLocation {
+            file: location.file?.to_string(),
+            line: location.line?,
+            column: location.column.filter(|&c| c > 0),
+        })
+    }
+
+    fn context(&self) -> Option<Context<'a>> {
+        let dwarf = gimli::Dwarf::load(|id| {
+            let data = self.dwarf.get(id.name()).copied().unwrap_or(&[]);
+            Ok::<_, ()>(gimli::EndianSlice::new(data, gimli::LittleEndian))
+        })
+        .ok()?;
+        addr2line::Context::from_dwarf(dwarf).ok()
+    }
+}
+
+/// Groups the frames of `backtrace` by the prepared module whose code they run and names
+/// them. A frame the engine could not place in an instance belongs to the module every
+/// instance of the group runs, when they all run one; otherwise it keeps the engine's names.
+pub(crate) fn resolve_all(backtrace: &mut Backtrace, modules: &[(InstanceId, Arc<Prepared>)]) {
+    let only = modules
+        .first()
+        .filter(|(_, first)| modules.iter().all(|(_, p)| Arc::ptr_eq(p, first)));
+    let mut groups: Vec<(&Arc<Prepared>, Vec<usize>)> = Vec::new();
+    for (i, frame) in backtrace.frames.iter().enumerate() {
+        let prepared = match frame.instance {
+            Some(id) => modules.iter().find(|(m, _)| *m == id).map(|(_, p)| p),
+            None => only.map(|(_, p)| p),
+        };
+        let Some(prepared) = prepared else { continue };
+        match groups.iter_mut().find(|(p, _)| Arc::ptr_eq(p, prepared)) {
+            Some((_, frames)) => frames.push(i),
+            None => groups.push((prepared, vec![i])),
+        }
+    }
+    for (prepared, frames) in groups {
+        resolve(backtrace, &frames, prepared);
+    }
+}
