@@ -69,7 +69,16 @@ pub(crate) fn resolve(backtrace: &mut Backtrace, frames: &[usize], prepared: &Pr
             // A function wasmux added: the engine's name for it is the rewrite's.
             frame.name = None;
         }
+        frame.name = frame.name.take().map(demangle);
         frame.source = offset.and_then(|o| view.line(o));
+    }
+}
+
+/// A Rust symbol as people read it (`trap::inner`, without its hash); other names as they are.
+fn demangle(name: String) -> String {
+    match rustc_demangle::try_demangle(&name) {
+        Ok(symbol) => format!("{symbol:#}"),
+        Err(_) => name,
     }
 }
 

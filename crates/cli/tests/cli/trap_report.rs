@@ -25,7 +25,8 @@ fn frames(stderr: &str) -> Vec<String> {
         .lines()
         .skip_while(|l| *l != "wasm backtrace:")
         .skip(1)
-        .map_while(|l| l.trim().split_once(": ").map(|(_, f)| f.to_string()))
+        .take_while(|l| l.starts_with(' '))
+        .map(|l| l.trim().split_once(": ").unwrap().1.to_string())
         .collect()
 }
 
@@ -101,7 +102,7 @@ fn debug_guest() -> PathBuf {
             let wasm = out_dir.join("trap.wasm");
             let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
             let out = Command::new(rustc)
-                .args(["--target", "wasm32-wasip1", "-g", "-C", "opt-level=1"])
+                .args(["--target", "wasm32-wasip1", "-g", "-C", "opt-level=0"])
                 .args(["-C", "panic=abort", "-o"])
                 .arg(&wasm)
                 .arg(guest_source())
