@@ -14,6 +14,9 @@ use crate::meter::{self, BodyContext, Span};
 use crate::{InstrumentError, Options};
 use std::cell::RefCell;
 
+/// A body (0 = the first defined function) and where its instructions went.
+pub(crate) type Recorded = (usize, RefCell<Vec<Span>>);
+
 /// Rewrites `wasm`; with `record`, also notes where each instruction of the bodies it lists
 /// (0 = the first defined function) went.
 pub(crate) fn rewrite(
@@ -21,7 +24,7 @@ pub(crate) fn rewrite(
     opts: &Options,
     info: &Info,
     layout: &Layout,
-    record: Option<&[(usize, RefCell<Vec<Span>>)]>,
+    record: Option<&[Recorded]>,
 ) -> Result<Vec<u8>, InstrumentError> {
     let mut rewriter = Rewriter {
         opts,
@@ -47,7 +50,7 @@ struct Rewriter<'a> {
     layout: &'a Layout,
     /// Index (among defined functions) of the next body to rewrite.
     next_body: usize,
-    record: Option<&'a [(usize, RefCell<Vec<Span>>)]>,
+    record: Option<&'a [Recorded]>,
 }
 
 /// Sections this pass may have to create, in the order the binary format requires.

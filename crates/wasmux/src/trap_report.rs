@@ -106,22 +106,17 @@ impl Mapped {
                 rewritten: false,
             };
         }
-        // The rewrite is deterministic: doing it again gives the bytes the engine compiled,
+        // The rewrite is deterministic: done again, it gives the bytes the engine compiled,
         // which are not kept (a copy per prepared module, for an error path).
-        let Ok(out) = wasmux_instrument::instrument_reported(source, opts) else {
-            return Mapped {
-                origins: vec![None; frames.len()],
-                funcs: FuncMap::identity(),
-                rewritten: true,
-            };
-        };
-        let offsets: Vec<usize> = frames
+        let frames: Vec<_> = frames
             .iter()
-            .map(|&i| backtrace.frames[i].offset.unwrap_or(usize::MAX))
+            .map(|&i| (backtrace.frames[i].func, backtrace.frames[i].offset))
             .collect();
+        let (origins, funcs) = wasmux_instrument::trace_back(source, opts, &frames)
+            .unwrap_or_else(|_| (vec![None; frames.len()], FuncMap::identity()));
         Mapped {
-            origins: wasmux_instrument::origins(source, opts, &out.wasm, &offsets),
-            funcs: out.added.funcs,
+            origins,
+            funcs,
             rewritten: true,
         }
     }

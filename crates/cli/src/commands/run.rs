@@ -212,8 +212,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         // The trap is reported first, as without --coredump; then what became of the dump.
         let dump = instance.core_dump(trap).unwrap_or_default();
         let written = std::fs::write(path, dump);
-        let result = result.map_err(anyhow::Error::from);
-        let status = crate::exit::report(&result.err().expect("a trap"));
+        let status = crate::exit::report(&result.map_err(anyhow::Error::from).expect_err("a trap"));
         match written {
             Ok(()) => eprintln!("note: core dump written to {}", path.display()),
             Err(e) => eprintln!(

@@ -76,7 +76,8 @@ conformance! {
         let module = Module::from_bytes("nested.wat", NESTED.as_bytes()).unwrap();
         let offsets = expected_offsets(module.bytes());
         assert_eq!(offsets.len(), 3);
-        let limits: [(&str, fn(RuntimeBuilder) -> RuntimeBuilder); 4] = [
+        type Limit = fn(RuntimeBuilder) -> RuntimeBuilder;
+        let limits: [(&str, Limit); 4] = [
             ("no limits", |b| b),
             ("fuel", |b| b.fuel(1_000_000)),
             ("timeout", |b| b.timeout(Duration::from_secs(60))),
@@ -203,4 +204,36 @@ fn parse_dump(dump: &[u8]) -> Dump {
         }
     }
     out
+}
+
+conformance! {
+    fn names_frames_across_a_link(engine) {
+        // Named modules (`(module $name ...)`), so that engines naming frames by module can
+        // tell the two apart.
+        const DEP: &str = r#"(module $dep
+          (func $boom (export "boom") unreachable))"#;
+        const APP: &str = r#"(module $app
+          (import "ns/dep" "boom" (func $boom))
+          (func $run (export "run") (call $boom)))"#;
+        let runtime = Runtime::builder().engine(name(engine)).fuel(1_000_000).build().unwrap();
+        let mut linker = runtime.linker().unwrap();
+        let prepare = |file: &str, wat: &str| {
+            runtime.prepare(&Module::from_bytes(file, wat.as_bytes()).unwrap()).unwrap()
+        };
+        linker.instantiate("ns/dep", &prepare("dep.wat", DEP)).unwrap();
+        let app = linker.instantiate_unnamed(&prepare("app.wat", APP)).unwrap();
+        let err = linker.call(app, "run", &[]).unwrap_err();
+        assert_eq!(err.as_trap(), Some(Trap::Unreachable), "{}: {err}", name(engine));
+        let backtrace = err.backtrace().unwrap();
+        if !native_frames(engine) {
+            assert!(backtrace.is_empty());
+            return;
+        }
+        let got: Vec<String> = backtrace
+            .frames
+            .iter()
+            .map(|f| format!("{}!{}", f.module.as_deref().unwrap_or("?"), f.name.as_deref().unwrap_or("?")))
+            .collect();
+        assert_eq!(got, ["dep.wat!boom", "app.wat!run"], "{}:\n{backtrace}", name(engine));
+    }
 }
