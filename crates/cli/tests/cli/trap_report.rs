@@ -223,3 +223,46 @@ fn an_unwritable_coredump_is_an_error_after_the_trap() {
         "{err}"
     );
 }
+
+#[test]
+fn an_aot_file_reports_what_it_can() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nested.wat"), NESTED).unwrap();
+    for (limits, want) in [
+        // Not rewritten: the engine's coordinates are the module's.
+        (
+            &[][..],
+            vec![
+                "nested.cwasm!b @ ",
+                "nested.cwasm!a @ ",
+                "nested.cwasm!main @ ",
+            ],
+        ),
+        // Rewritten, and the module's bytes are not at hand: the names only.
+        (
+            &["--fuel", "1000"][..],
+            vec!["nested.cwasm!b", "nested.cwasm!a", "nested.cwasm!main"],
+        ),
+    ] {
+        let compile = [
+            &["compile", "-o", "nested.cwasm"][..],
+            limits,
+            &["nested.wat"],
+        ]
+        .concat();
+        let (out, err) = run(dir.path(), &compile);
+        assert!(out.status.success(), "{err}");
+        let args = [&["run"][..], limits, &["nested.cwasm", "--invoke", "main"]].concat();
+        let (out, err) = run(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(134), "{limits:?}: {err}");
+        let frames = frames(&err);
+        assert_eq!(frames.len(), 3, "{limits:?}: {err}");
+        for (frame, want) in frames.iter().zip(&want) {
+            if want.ends_with(" @ ") {
+                assert!(frame.starts_with(want), "{limits:?}: {frame} for {want}");
+            } else {
+                assert_eq!(frame, want, "{limits:?}");
+            }
+        }
+    }
+}
