@@ -175,9 +175,19 @@ impl<'a> ModuleView<'a> {
             dwarf: HashMap::new(),
             context: std::cell::OnceCell::new(),
         };
+        // A function the name section does not name goes by its export name, as wasmtime
+        // names it.
+        let mut exported = HashMap::new();
         for payload in Parser::new(0).parse_all(wasm) {
             match payload {
                 Ok(Payload::CodeSectionStart { range, .. }) => view.code_start = Some(range.start),
+                Ok(Payload::ExportSection(exports)) => {
+                    for export in exports.into_iter().flatten() {
+                        if export.kind == wasmparser::ExternalKind::Func {
+                            exported.entry(export.index).or_insert(export.name);
+                        }
+                    }
+                }
                 Ok(Payload::CustomSection(section)) => {
                     if let Some(&name) = DWARF_SECTIONS.iter().find(|n| **n == section.name()) {
                         view.dwarf.insert(name, section.data());
@@ -188,6 +198,9 @@ impl<'a> ModuleView<'a> {
                 Ok(_) => {}
                 Err(_) => break,
             }
+        }
+        for (func, name) in exported {
+            view.names.entry(func).or_insert_with(|| name.to_string());
         }
         view
     }

@@ -8,11 +8,17 @@ use wasmux_core::{Backtrace, Error, Frame, HostError, Trap};
 /// Maps an error out of a wasm call. Host errors travel through wasmer boxed inside the
 /// `RuntimeError` (see `host.rs`) and come back out as what the host function returned.
 pub fn runtime_error(engine: &str, e: RuntimeError) -> Error {
+    let backtrace = frames(&e);
     if let Some(host) = e.downcast_ref::<HostError>() {
-        return host.clone().into();
+        // A host function's trap (wasmux's own checks stop a guest that way on timeouts and
+        // cancellation) has the frames of the guest that called it.
+        let mut err: Error = host.clone().into();
+        if let Error::Trap { backtrace: b, .. } = &mut err {
+            **b = backtrace;
+        }
+        return err;
     }
     let message = e.message();
-    let backtrace = frames(&e);
     match e.to_trap().and_then(trap_kind) {
         Some(trap) => Error::Trap {
             trap,

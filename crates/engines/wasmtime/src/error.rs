@@ -67,22 +67,22 @@ pub(crate) fn frame_modules(e: &wasmtime::Error) -> Vec<wasmtime::Module> {
 
 /// The error a call into wasm (or a start function) ended with.
 pub(crate) fn run_error(engine: &str, e: &wasmtime::Error) -> Error {
-    if let Some(h) = e.downcast_ref::<HostError>() {
-        return h.clone().into();
-    }
-    if let Some(&t) = e.downcast_ref::<wasmtime::Trap>() {
-        let mut err = map_trap(t);
-        if let (Error::Trap { backtrace, .. }, Some(bt)) =
-            (&mut err, e.downcast_ref::<WasmBacktrace>())
-        {
-            **backtrace = frames(bt);
-        }
-        return err;
-    }
-    if e.is::<wasmtime::ThrownException>() {
+    // A host function's trap (wasmux's own checks stop a guest that way on timeouts and
+    // cancellation) has the frames of the guest that called it.
+    let mut err = if let Some(h) = e.downcast_ref::<HostError>() {
+        h.clone().into()
+    } else if let Some(&t) = e.downcast_ref::<wasmtime::Trap>() {
+        map_trap(t)
+    } else if e.is::<wasmtime::ThrownException>() {
         return Error::engine(engine, "uncaught wasm exception");
+    } else {
+        return Error::engine(engine, format!("{e:#}"));
+    };
+    if let (Error::Trap { backtrace, .. }, Some(bt)) = (&mut err, e.downcast_ref::<WasmBacktrace>())
+    {
+        **backtrace = frames(bt);
     }
-    Error::engine(engine, format!("{e:#}"))
+    err
 }
 
 /// The error instantiation ended with. Traps raised while running wasm (the start function)

@@ -237,3 +237,34 @@ conformance! {
         assert_eq!(got, ["dep.wat!boom", "app.wat!run"], "{}:\n{backtrace}", name(engine));
     }
 }
+
+conformance! {
+    fn limits_trap_in_the_users_function(engine) {
+        // `burn` loops until fuel runs out or the timeout fires; `main` calls it. Neither has
+        // a name in a name section: frames go by the export name, as wasmtime's do.
+        const BURN: &str = r#"(module
+          (func (export "burn") (loop $l (br $l)))
+          (func (export "main") (call 0)))"#;
+        let module = Module::from_bytes("burn.wat", BURN.as_bytes()).unwrap();
+        let cases: [(Trap, RuntimeBuilder); 2] = [
+            (Trap::OutOfFuel, Runtime::builder().engine(name(engine)).fuel(10_000)),
+            (Trap::Timeout, Runtime::builder().engine(name(engine)).timeout(Duration::from_millis(20))),
+        ];
+        for (trap, builder) in cases {
+            let (err, _) = trap_of(&builder.build().unwrap(), &module);
+            assert_eq!(err.as_trap(), Some(trap), "{}: {err}", name(engine));
+            let backtrace = err.backtrace().unwrap();
+            // wasmux's checks stop the guest from a host function; wasmer's Singlepass code
+            // reports no frames for a trap raised there (its LLVM code does).
+            if !native_frames(engine) || name(engine) == "wasmer" {
+                assert!(backtrace.is_empty(), "{}: {backtrace}", name(engine));
+                continue;
+            }
+            let got: Vec<_> = backtrace.frames.iter().map(|f| (f.name.as_deref(), f.func)).collect();
+            assert_eq!(got, [(Some("burn"), Some(0)), (Some("main"), Some(1))], "{}:\n{backtrace}", name(engine));
+            // The check that stopped it is wasmux's, not an instruction of the module.
+            assert_eq!(backtrace.frames[0].offset, None);
+            assert_eq!(backtrace.frames[1].offset.is_some(), frame_offsets(engine));
+        }
+    }
+}
