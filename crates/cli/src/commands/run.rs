@@ -74,7 +74,8 @@ pub struct RunArgs {
     #[arg(long)]
     stats: bool,
     /// On a trap, write a core dump to FILE: the guest's memory and the trap's frames, in the
-    /// wasm core dump format (tool-conventions' Coredump.md).
+    /// wasm core dump format (tool-conventions' Coredump.md). A trap in a start function,
+    /// before the instance exists, writes none.
     #[arg(long, value_name = "FILE")]
     coredump: Option<PathBuf>,
     /// What to link for imports nothing provides.
