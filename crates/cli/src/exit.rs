@@ -25,8 +25,15 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
             );
             ExitCode::from(TRAP_STATUS)
         }
-        Some(Error::Trap { .. }) => {
+        Some(Error::Trap { backtrace, .. }) => {
             eprintln!("error: {err:#}");
+            if !backtrace.is_empty() {
+                eprint!("wasm backtrace:\n{backtrace}");
+            } else if matches!(err.downcast_ref::<Error>(), Some(Error::Trap { .. })) {
+                eprintln!(
+                    "note: no wasm backtrace: wasm3 and wasmi record one only with --backtrace"
+                );
+            }
             ExitCode::from(TRAP_STATUS)
         }
         _ => {

@@ -321,3 +321,6 @@ mod inspect;
 
 #[path = "cli/devtools.rs"]
 mod devtools;
+
+#[path = "cli/trap_report.rs"]
+mod trap_report;

@@ -11,6 +11,10 @@ use std::fmt;
 
 use crate::engine::InstanceId;
 
+/// The most frames a backtrace keeps (the innermost): enough to see where a guest was, and a
+/// bound on the work a trap out of deep recursion costs.
+pub const MAX_FRAMES: usize = 64;
+
 /// The wasm frames at a trap, innermost first. Empty when the engine reported none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Backtrace {

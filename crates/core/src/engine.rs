@@ -33,6 +33,9 @@ pub struct EngineCaps {
     /// feature that wasmux refuses; wasmux then leaves the bodies of a module it passes on
     /// unchanged to the engine, and checks them itself only to word a refusal.
     pub validates: bool,
+    /// The engine reports the wasm frames of a trap. Where it does not (wasm3, wasmi), wasmux
+    /// can have the guest record them itself (`RuntimeBuilder::record_backtraces`).
+    pub backtraces: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -199,6 +202,13 @@ pub trait Store: Send {
     /// exports none. (An unexported memory is out of reach of most engines' APIs, so none
     /// reports one.)
     fn memory_size(&mut self, instance: InstanceId) -> Option<u64>;
+
+    /// A copy of the memory [`Store::memory_size`] measures, for reports written after a trap
+    /// (core dumps); `None` where that size is `None`, or where the adapter cannot read it.
+    fn memory_data(&mut self, instance: InstanceId) -> Option<Vec<u8>> {
+        let _ = instance;
+        None
+    }
 
     fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error>;
     fn new_memory(&mut self, ty: MemoryType) -> Result<ExternHandle, Error>;

@@ -105,6 +105,7 @@ mod trunc_sat;
 
 pub use error::InstrumentError;
 pub use report::{Added, AddedImport, AddedKind, FuncMap, Instrumented};
+use rewrite::Recorded;
 pub use shadow::{
     decode_shadow_stack, shadow_stack, ShadowFrame, ShadowStack, SHADOW_DEPTH_EXPORT,
     SHADOW_FRAME_EXPORT, SHADOW_RESET_EXPORT, SHADOW_SITE_EXPORT, SHADOW_SLOTS,
@@ -182,7 +183,22 @@ pub fn instrument_reported(wasm: &[u8], opts: &Options) -> Result<Instrumented, 
     }
     let info = analyze::analyze(wasm, opts)?;
     let layout = layout::Layout::new(&info, opts)?;
-    let out = rewrite::rewrite(wasm, opts, &info, &layout, None)?;
+    Ok(Instrumented {
+        wasm: rewrite_whole(wasm, opts, &info, &layout, None)?,
+        added: layout.added(&info),
+    })
+}
+
+/// The rewritten module, exactly as [`instrument_reported`] gives it; with `record`, also
+/// where each instruction of the bodies it lists went.
+fn rewrite_whole(
+    wasm: &[u8],
+    opts: &Options,
+    info: &analyze::Info,
+    layout: &layout::Layout,
+    record: Option<&[Recorded]>,
+) -> Result<Vec<u8>, InstrumentError> {
+    let out = rewrite::rewrite(wasm, opts, info, layout, record)?;
     let mut drop = Vec::new();
     if layout.moved_start.is_some() {
         drop.push(sections::START);
@@ -191,10 +207,7 @@ pub fn instrument_reported(wasm: &[u8], opts: &Options) -> Result<Instrumented, 
         // Only memory.init and data.drop need it, and those are refused when lowering.
         drop.push(sections::DATA_COUNT);
     }
-    Ok(Instrumented {
-        wasm: sections::without(&out, &drop),
-        added: layout.added(&info),
-    })
+    Ok(sections::without(&out, &drop))
 }
 
 /// Where an instruction of a rewritten module came from in the module given to [`instrument`].
@@ -214,8 +227,107 @@ pub enum Origin {
 /// instructions goes; cheap enough for an error path, not for every instruction of every
 /// module. `None` when `offset` is not inside a function body of `rewritten`.
 pub fn origin(wasm: &[u8], opts: &Options, rewritten: &[u8], offset: usize) -> Option<Origin> {
-    let (body, start) = body_holding(rewritten, offset)?;
-    let info = analyze::analyze(wasm, opts).ok()?;
+    origins(wasm, opts, rewritten, &[offset]).pop().flatten()
+}
+
+/// [`origin`] of several offsets, rewriting `wasm` once for all.
+fn origins(
+    wasm: &[u8],
+    opts: &Options,
+    rewritten: &[u8],
+    offsets: &[usize],
+) -> Vec<Option<Origin>> {
+    let bodies = body_ranges(rewritten);
+    let holding: Vec<Option<(usize, usize)>> =
+        offsets.iter().map(|&o| holding_body(&bodies, o)).collect();
+    if holding.iter().all(Option::is_none) {
+        return vec![None; offsets.len()];
+    }
+    let Ok(info) = analyze::analyze(wasm, opts) else {
+        return vec![None; offsets.len()];
+    };
+    let mut record: Vec<Recorded> = Vec::new();
+    for &(body, _) in holding.iter().flatten() {
+        recording(&mut record, &info, body);
+    }
+    let rewrote = !opts.changes_anything()
+        || layout::Layout::new(&info, opts)
+            .ok()
+            .and_then(|layout| rewrite::rewrite(wasm, opts, &info, &layout, Some(&record)).ok())
+            .is_some();
+    offsets
+        .iter()
+        .zip(&holding)
+        .map(|(&offset, &holding)| locate(opts, &info, &record, rewrote, holding?, offset))
+        .collect()
+}
+
+/// Where the frames of a trap came from in `wasm`: each frame is the function index and byte
+/// offset the engine gave in the module [`instrument_reported`] made of `wasm` with `opts`.
+/// One rewrite, done again (so the rewritten bytes need not be kept), records the bodies the
+/// frames run; with the map of functions the rewrite moved, for frames without an offset.
+pub fn trace_back(
+    wasm: &[u8],
+    opts: &Options,
+    frames: &[(Option<u32>, Option<usize>)],
+) -> Result<(Vec<Option<Origin>>, FuncMap), InstrumentError> {
+    let info = analyze::analyze(wasm, opts)?;
+    let layout = layout::Layout::new(&info, opts)?;
+    let funcs = if opts.changes_anything() {
+        layout.added(&info).funcs
+    } else {
+        FuncMap::identity()
+    };
+    let mut record: Vec<Recorded> = Vec::new();
+    for &(func, _) in frames {
+        let input = func.and_then(|f| funcs.get(f));
+        if let Some(body) = input.and_then(|f| f.checked_sub(info.imported_funcs)) {
+            recording(&mut record, &info, body as usize);
+        }
+    }
+    let rewritten = rewrite_whole(wasm, opts, &info, &layout, Some(&record))?;
+    let bodies = body_ranges(&rewritten);
+    let origins = frames
+        .iter()
+        .map(|&(_, offset)| {
+            let offset = offset?;
+            locate(
+                opts,
+                &info,
+                &record,
+                true,
+                holding_body(&bodies, offset)?,
+                offset,
+            )
+        })
+        .collect();
+    Ok((origins, funcs))
+}
+
+/// The body of `bodies` holding `offset`, and where it starts.
+fn holding_body(bodies: &[std::ops::Range<usize>], offset: usize) -> Option<(usize, usize)> {
+    let body = bodies.partition_point(|r| r.end <= offset);
+    let range = bodies.get(body)?;
+    (range.start <= offset).then_some((body, range.start))
+}
+
+/// Adds `body` to what a rewrite records, once, if it is one of the module's own.
+fn recording(record: &mut Vec<Recorded>, info: &analyze::Info, body: usize) {
+    if body < info.defined_funcs as usize && !record.iter().any(|(b, _)| *b == body) {
+        record.push((body, Default::default()));
+    }
+}
+
+/// Where `offset`, in body `body` (starting at `start`) of the rewritten module, came from.
+/// `rewrote`: whether `record` was filled.
+fn locate(
+    opts: &Options,
+    info: &analyze::Info,
+    record: &[Recorded],
+    rewrote: bool,
+    (body, start): (usize, usize),
+    offset: usize,
+) -> Option<Origin> {
     if body >= info.defined_funcs as usize {
         return Some(Origin::AddedFunction);
     }
@@ -223,35 +335,35 @@ pub fn origin(wasm: &[u8], opts: &Options, rewritten: &[u8], offset: usize) -> O
     if !opts.changes_anything() {
         return Some(Origin::Input { func, offset });
     }
-    let layout = layout::Layout::new(&info, opts).ok()?;
-    let spans = std::cell::RefCell::new(Vec::new());
-    rewrite::rewrite(wasm, opts, &info, &layout, Some((body, &spans))).ok()?;
+    if !rewrote {
+        return None;
+    }
+    let spans = &record.iter().find(|(b, _)| *b == body)?.1;
     let at = offset - start;
     let found = spans
-        .into_inner()
-        .into_iter()
-        .find(|s| s.start <= at && at < s.end);
+        .borrow()
+        .iter()
+        .find(|s| s.start <= at && at < s.end)
+        .map(|s| s.original);
     Some(match found {
-        Some(span) => Origin::Input {
+        Some(original) => Origin::Input {
             func,
-            offset: span.original,
+            offset: original,
         },
         None => Origin::AddedTo { func },
     })
 }
 
-/// The defined function (0 = the first body) whose body holds `offset`, and where that body's
-/// locals start.
-fn body_holding(wasm: &[u8], offset: usize) -> Option<(usize, usize)> {
-    let mut body = 0;
+/// The byte ranges of the function bodies of `wasm`, in order (0 = the first defined
+/// function), each from where its locals start.
+fn body_ranges(wasm: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut bodies = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        if let wasmparser::Payload::CodeSectionEntry(f) = payload.ok()? {
-            let range = f.range();
-            if range.start <= offset && offset < range.end {
-                return Some((body, range.start));
-            }
-            body += 1;
+        match payload {
+            Ok(wasmparser::Payload::CodeSectionEntry(f)) => bodies.push(f.range()),
+            Ok(_) => {}
+            Err(_) => break,
         }
     }
-    None
+    bodies
 }

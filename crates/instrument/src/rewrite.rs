@@ -14,14 +14,17 @@ use crate::meter::{self, BodyContext, Span};
 use crate::{InstrumentError, Options};
 use std::cell::RefCell;
 
-/// Rewrites `wasm`; with `record`, also notes where each instruction of that body (0 = the
-/// first defined function) went.
+/// A body (0 = the first defined function) and where its instructions went.
+pub(crate) type Recorded = (usize, RefCell<Vec<Span>>);
+
+/// Rewrites `wasm`; with `record`, also notes where each instruction of the bodies it lists
+/// (0 = the first defined function) went.
 pub(crate) fn rewrite(
     wasm: &[u8],
     opts: &Options,
     info: &Info,
     layout: &Layout,
-    record: Option<(usize, &RefCell<Vec<Span>>)>,
+    record: Option<&[Recorded]>,
 ) -> Result<Vec<u8>, InstrumentError> {
     let mut rewriter = Rewriter {
         opts,
@@ -47,7 +50,7 @@ struct Rewriter<'a> {
     layout: &'a Layout,
     /// Index (among defined functions) of the next body to rewrite.
     next_body: usize,
-    record: Option<(usize, &'a RefCell<Vec<Span>>)>,
+    record: Option<&'a [Recorded]>,
 }
 
 /// Sections this pass may have to create, in the order the binary format requires.
@@ -368,9 +371,12 @@ impl Reencode for Rewriter<'_> {
             interrupt: layout.interrupt,
             helper_index: self.opts.lower_post_mvp.then_some(&helper_index as _),
             type_params: &self.info.type_params,
-            spans: self
-                .record
-                .and_then(|(body, spans)| (body == self.next_body).then_some(spans)),
+            spans: self.record.and_then(|record| {
+                record
+                    .iter()
+                    .find(|(body, _)| *body == self.next_body)
+                    .map(|(_, spans)| spans)
+            }),
         };
         let params = self.info.defined_func_params(self.next_body);
         self.next_body += 1;

@@ -95,10 +95,8 @@ fn cached_on_wasmtime(
     let Ok(engine) = crate::engine("wasmtime") else {
         return false;
     };
-    let rewriting = crate::pass::Rewriting {
-        opts: instrument_options(engine.as_ref(), limits, interruptible),
-        passes: vec![],
-    };
+    let rewriting =
+        crate::pass::Rewriting::limits(instrument_options(engine.as_ref(), limits, interruptible));
     cached::key(engine.as_ref(), module, &rewriting)
         .is_some_and(|key| cache.path_of(&key).is_file())
 }

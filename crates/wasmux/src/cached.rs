@@ -12,13 +12,18 @@ use wasmux_core::{CompiledModule, Engine, Error};
 pub(crate) fn rewrite_label(rewriting: &Rewriting) -> String {
     let opts = &rewriting.opts;
     let on = |yes: bool| if yes { "on" } else { "off" };
+    let shadow = if rewriting.shadow_stack {
+        ", then a shadow stack"
+    } else {
+        ""
+    };
     let passes: String = rewriting
         .passes
         .iter()
         .map(|p| format!(", then {}", p.label()))
         .collect();
     format!(
-        "fuel metering {}, timeout checks {}, memory cap {}, lowering {}{passes} (wasmux {}, rewriter {})",
+        "fuel metering {}, timeout checks {}, memory cap {}, lowering {}{shadow}{passes} (wasmux {}, rewriter {})",
         on(opts.fuel),
         on(opts.interrupt),
         opts.max_memory_pages

@@ -14,15 +14,15 @@ use crate::imports::{
 use crate::instance::CallStats;
 use crate::interrupt::InterruptState;
 use crate::pool::{Slot, Slots};
-use crate::prepared::PreparedModule;
+use crate::prepared::{Prepared, PreparedModule};
 use crate::runtime::Runtime;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmux_core::{
-    Error, ExportKind, ExportType, ExternHandle, FuncType, GlobalType, ImportValue, InstanceId,
-    Store, Val, ValType,
+    Backtrace, Error, ExportKind, ExportType, ExternHandle, FuncType, GlobalType, ImportValue,
+    InstanceId, Store, Val, ValType,
 };
 use wasmux_instrument::{
     FUEL_GET_EXPORT, FUEL_IMPORT, FUEL_SET_EXPORT, RUNTIME_MODULE, START_EXPORT,
@@ -78,6 +78,8 @@ pub(crate) struct Group {
     /// The fuel accessors of one metered member: every member's read and fill the one tank.
     gauge: Option<(InstanceId, Export, Export)>,
     pub last: LastCall,
+    /// The prepared module of each instance, to name the frames of a trap.
+    pub modules: Vec<(InstanceId, Arc<Prepared>)>,
     /// Held while the group lives, in a pooled runtime; declared last so that it is given
     /// back after the store (and the engine's own slot) is dropped.
     _slot: Option<Slot>,
@@ -96,6 +98,7 @@ impl Group {
             tank: None,
             gauge: None,
             last: LastCall::default(),
+            modules: Vec::new(),
             _slot: slot,
         })
     }
@@ -170,7 +173,20 @@ impl Group {
             .store
             .instantiate(prepared.code.compiled.as_ref(), &imports);
         self.interrupt.call_boundary(None);
-        let id = id?;
+        let id = match id {
+            Ok(id) => id,
+            Err(mut e) => {
+                // A start function the engine ran itself trapped: its frames are this module's.
+                if let Error::Trap { backtrace, .. } = &mut e {
+                    backtrace.frames.iter_mut().for_each(|f| f.instance = None);
+                    let this = [(InstanceId(u32::MAX), prepared.clone())];
+                    let compiled = crate::trap_report::Coordinates::Compiled;
+                    crate::trap_report::resolve_all(backtrace, &this, compiled);
+                }
+                return Err(e);
+            }
+        };
+        self.modules.push((id, prepared.clone()));
         let member = member(self.store.as_mut(), id);
         if self.gauge.is_none() && self.metered() {
             let get = member.export(FUEL_GET_EXPORT);
@@ -221,8 +237,11 @@ impl Group {
         let timeout = self.runtime.limits().timeout;
         self.interrupt
             .call_boundary(timeout.map(|timeout| started + timeout));
-        let result = call_export(self.store.as_mut(), member.id, &member.funcs[index], args);
+        let mut result = call_export(self.store.as_mut(), member.id, &member.funcs[index], args);
         self.interrupt.call_boundary(None);
+        if let Err(Error::Trap { backtrace, .. }) = &mut result {
+            self.name_frames(member.id, backtrace);
+        }
         let wall = started.elapsed();
         let fuel_after = self.fuel_remaining();
         self.last = LastCall {
@@ -240,6 +259,17 @@ impl Group {
             self.last.host_calls,
         );
         result
+    }
+
+    /// The frames of a trap out of a call to `called`, named as the users' modules have them.
+    #[cold]
+    fn name_frames(&mut self, called: InstanceId, backtrace: &mut Backtrace) {
+        let engine_frames = std::mem::take(backtrace);
+        let others: Vec<InstanceId> = self.modules.iter().map(|(id, _)| *id).collect();
+        let (frames, coordinates) =
+            crate::trap_report::guest_frames(self.store.as_mut(), called, &others, engine_frames);
+        *backtrace = frames;
+        crate::trap_report::resolve_all(backtrace, &self.modules, coordinates);
     }
 
     /// Fuel left in the group's tank, when a fuel limit is set.

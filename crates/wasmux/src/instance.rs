@@ -126,6 +126,17 @@ impl Instance {
         self.group.last_call_stats()
     }
 
+    /// A core dump of the trap `error` ended the last call with, in the tool-conventions
+    /// format (<https://github.com/WebAssembly/tool-conventions/blob/main/Coredump.md>): the
+    /// instance's memory as it is now, and the trap's frames. `None` if `error` is not a trap.
+    /// Frames carry no locals or operand stack; see the crate's `coredump` module for the
+    /// other limits.
+    pub fn core_dump(&mut self, error: &Error) -> Option<Vec<u8>> {
+        let backtrace = error.backtrace()?;
+        let called = self.group.last.instance.unwrap_or(self.member.id);
+        Some(self.group.core_dump(called, backtrace))
+    }
+
     /// Calls an exported function after checking the arguments against its signature.
     pub fn call(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
         let index = self.guest_func(func)?;

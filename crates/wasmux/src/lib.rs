@@ -12,6 +12,7 @@
 pub mod auto;
 mod cache;
 mod cached;
+mod coredump;
 pub mod engines;
 mod group;
 mod host_limits;
@@ -27,6 +28,7 @@ mod pool;
 mod prepare;
 mod prepared;
 mod runtime;
+mod trap_report;
 pub mod wast;
 
 pub use cache::{

@@ -76,6 +76,11 @@ impl Module {
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
+
+    /// The binary module, shared: what a prepared module keeps to name the frames of a trap.
+    pub(crate) fn shared_bytes(&self) -> &Arc<[u8]> {
+        &self.bytes
+    }
 }
 
 /// What wasmux accepts: WebAssembly 3.0, that is every finished proposal. Proposals still in

@@ -30,13 +30,26 @@ pub trait Pass: Send + Sync {
 #[derive(Clone, Default)]
 pub(crate) struct Rewriting {
     pub opts: Options,
+    /// The guest records its frames (`wasmux_instrument::shadow_stack`), right after the
+    /// limits' rewrite, so that the offsets it records are in that rewrite's coordinates,
+    /// which `wasmux_instrument::trace_back` maps to the user's module.
+    pub shadow_stack: bool,
     pub passes: Vec<Arc<dyn Pass>>,
 }
 
 impl Rewriting {
+    /// Only the limits' rewrite, as a runtime without passes or shadow stack does it.
+    pub fn limits(opts: Options) -> Rewriting {
+        Rewriting {
+            opts,
+            shadow_stack: false,
+            passes: vec![],
+        }
+    }
+
     /// Whether the module is compiled as it is.
     pub fn changes_nothing(&self) -> bool {
-        self.opts == Options::default() && self.passes.is_empty()
+        self.opts == Options::default() && !self.shadow_stack && self.passes.is_empty()
     }
 }
 

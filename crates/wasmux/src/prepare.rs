@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 use wasmux_core::{CompiledModule, Engine, Error, Limits};
-use wasmux_instrument::{Added, InstrumentError, Options, Origin};
+use wasmux_instrument::{InstrumentError, Options, Origin};
 
 use crate::pass::{combine, Rewriting};
 
@@ -14,14 +14,6 @@ pub(crate) struct Compilation<'a> {
     pub compiled: Arc<dyn CompiledModule>,
     /// The bytes the engine compiled, after rewriting; their imports are what must be linked.
     pub bytes: Cow<'a, [u8]>,
-    /// What rewriting added to the user's module.
-    pub added: Added,
-}
-
-/// A module's bytes as the engine is to compile them.
-pub(crate) struct Rewritten<'a> {
-    pub bytes: Cow<'a, [u8]>,
-    pub added: Added,
 }
 
 /// The rewriting that `limits` and `engine` call for.
@@ -54,7 +46,7 @@ pub(crate) fn prepare_with<'a>(
     if !bodies_checked && !left_to_engine {
         crate::module::validate(name, wasm)?;
     }
-    let Rewritten { bytes, added } = rewrite(engine, name, wasm, rewriting)?;
+    let bytes = rewrite(engine, name, wasm, rewriting)?;
     let compiled = engine.compile(&bytes).map_err(|e| {
         match left_to_engine {
             true => crate::module::validate(name, wasm).err(),
@@ -62,11 +54,7 @@ pub(crate) fn prepare_with<'a>(
         }
         .unwrap_or_else(|| in_input(e, name, wasm, rewriting, &bytes))
     })?;
-    Ok(Compilation {
-        compiled,
-        bytes,
-        added,
-    })
+    Ok(Compilation { compiled, bytes })
 }
 
 /// The bytes the engine is to compile: `wasm` rewritten for the limits, then by each pass.
@@ -75,28 +63,27 @@ pub(crate) fn rewrite<'a>(
     name: &str,
     wasm: &'a [u8],
     rewriting: &Rewriting,
-) -> Result<Rewritten<'a>, Error> {
+) -> Result<Cow<'a, [u8]>, Error> {
     // `wasm` is already validated (by `Module`, `compile` or the spec runner; its bodies by
     // `prepare_with` where rewriting follows), so rewriting does not validate it again.
     crate::host_limits::check(name, wasm)?;
     if rewriting.changes_nothing() {
-        return Ok(Rewritten {
-            bytes: Cow::Borrowed(wasm),
-            added: Added::default(),
-        });
+        return Ok(Cow::Borrowed(wasm));
     }
     let fail = |e| instrument_error(engine, name, e);
     let first = wasmux_instrument::instrument_reported(wasm, &rewriting.opts).map_err(fail)?;
     let (mut bytes, mut added) = (first.wasm, first.added);
+    if rewriting.shadow_stack {
+        let next = wasmux_instrument::shadow_stack(&bytes, &added).map_err(fail)?;
+        bytes = next.wasm;
+        added = combine(added, next.added);
+    }
     for pass in &rewriting.passes {
         let next = pass.apply(&bytes, &added).map_err(fail)?;
         bytes = next.wasm;
         added = combine(added, next.added);
     }
-    Ok(Rewritten {
-        bytes: Cow::Owned(bytes),
-        added,
-    })
+    Ok(Cow::Owned(bytes))
 }
 
 /// An instruction the engine refused, named where the user's module has it: rewriting
@@ -200,12 +187,9 @@ pub fn compile(
     wasm: &[u8],
 ) -> Result<Arc<dyn CompiledModule>, Error> {
     crate::module::validate(name, wasm)?;
-    let rewriting = Rewriting {
-        opts: Options {
-            lower_post_mvp: engine.info().caps.needs_lowering,
-            ..Options::default()
-        },
-        passes: vec![],
-    };
+    let rewriting = Rewriting::limits(Options {
+        lower_post_mvp: engine.info().caps.needs_lowering,
+        ..Options::default()
+    });
     Ok(prepare_with(engine, name, wasm, &rewriting, true)?.compiled)
 }

@@ -41,6 +41,10 @@ pub(crate) struct Prepared {
 pub(crate) struct Code {
     pub name: String,
     pub compiled: Arc<dyn CompiledModule>,
+    /// The module as the user gave it (shared, not copied), to name the frames of a trap in
+    /// its coordinates; `None` for code loaded from an AOT file, or from the cache given only
+    /// borrowed bytes ([`crate::Runtime::prepare_bytes`]).
+    pub source: Option<Arc<[u8]>>,
     /// The imports of the code the engine compiled (after rewriting), in order.
     pub imports: Vec<ModuleImport>,
     pub compile_time: Duration,

@@ -41,6 +41,7 @@ pub struct RuntimeBuilder {
     store: StoreConfig,
     interruptible: bool,
     passes: Vec<Arc<dyn Pass>>,
+    record_backtraces: bool,
     cache: Option<CompileCache>,
     pool: Option<u32>,
 }
@@ -82,6 +83,16 @@ impl RuntimeBuilder {
     /// (a timeout implies it). Costs a periodic check in loops and calls.
     pub fn interruptible(mut self, yes: bool) -> Self {
         self.interruptible = yes;
+        self
+    }
+
+    /// On engines that report no frames of a trap (wasm3, wasmi; `EngineCaps::backtraces`),
+    /// has every module record its own (a shadow stack in globals of its own, the innermost
+    /// 64 frames), so that a trap there carries a backtrace as on wasmtime and wasmer. It
+    /// costs time on those engines: about 3x on code that does little but call functions
+    /// (recursive Fibonacci on wasmi), less on real programs. Other engines ignore it.
+    pub fn record_backtraces(mut self, yes: bool) -> Self {
+        self.record_backtraces = yes;
         self
     }
 
@@ -191,6 +202,7 @@ impl RuntimeBuilder {
         }
         let rewrite = Rewriting {
             opts: instrument_options(engine.as_ref(), &self.limits, self.interruptible),
+            shadow_stack: self.record_backtraces && !engine.info().caps.backtraces,
             passes: self.passes,
         };
         Ok(Runtime(Arc::new(Shared {
@@ -268,7 +280,8 @@ impl Runtime {
     pub fn prepare(&self, module: &Module) -> Result<PreparedModule, Error> {
         let started = Instant::now();
         let key = self.cache_key(module.bytes());
-        if let Some(hit) = self.cached(module.name(), key.as_ref(), started) {
+        let source = Some(module.shared_bytes());
+        if let Some(hit) = self.cached(module.name(), source, key.as_ref(), started) {
             return hit;
         }
         self.compile_and_store(module, key, started)
@@ -280,11 +293,30 @@ impl Runtime {
     /// module's function bodies are validated once: by the engine where it compiles them
     /// unchanged and validates as wasmux does (`EngineCaps::validates`), by wasmux otherwise.
     /// Either way an invalid module gets the error [`Module::from_bytes`] gives.
+    ///
+    /// Code loaded from the cache this way keeps no copy of the module, so the frames of a
+    /// trap are named as the engine knows them (see [`Runtime::prepare_shared`]).
     pub fn prepare_bytes(&self, name: &str, bytes: &[u8]) -> Result<PreparedModule, Error> {
+        self.prepare_from(name, bytes, None)
+    }
+
+    /// [`Runtime::prepare_bytes`] of bytes the caller shares: the prepared module keeps them,
+    /// without a copy, to name the frames of a trap in the module's own coordinates (function
+    /// names, byte offsets, DWARF source lines) even when its code comes from the cache.
+    pub fn prepare_shared(&self, name: &str, bytes: Arc<[u8]>) -> Result<PreparedModule, Error> {
+        self.prepare_from(name, &bytes, Some(&bytes))
+    }
+
+    fn prepare_from(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        shared: Option<&Arc<[u8]>>,
+    ) -> Result<PreparedModule, Error> {
         let started = Instant::now();
         if bytes.starts_with(b"\0asm") {
             let key = self.cache_key(bytes);
-            if let Some(hit) = self.cached(name, key.as_ref(), started) {
+            if let Some(hit) = self.cached(name, shared, key.as_ref(), started) {
                 return hit;
             }
             let module = Module::bodies_unchecked(name, bytes)?;
@@ -316,7 +348,7 @@ impl Runtime {
             )));
         }
         let (compiled, imports) = cached::load(shared.engine.as_ref(), &aot.entry)?;
-        self.loaded(file, compiled, imports, started)
+        self.loaded(file, compiled, None, imports, started)
     }
 
     /// A prepared module of code loaded, not compiled: from the cache or an AOT file.
@@ -324,6 +356,7 @@ impl Runtime {
         &self,
         name: String,
         compiled: Arc<dyn CompiledModule>,
+        source: Option<Arc<[u8]>>,
         imports: Vec<ModuleImport>,
         started: Instant,
     ) -> Result<PreparedModule, Error> {
@@ -335,6 +368,7 @@ impl Runtime {
             Code {
                 name,
                 compiled,
+                source,
                 imports,
                 compile_time: took,
                 cache: CacheOutcome::Hit,
@@ -359,7 +393,7 @@ impl Runtime {
         };
         if let Some(target) = target {
             let label = cached::rewrite_label(&shared.rewrite);
-            let rewritten = rewrite(engine, module.name(), module.bytes(), &shared.rewrite)?.bytes;
+            let rewritten = rewrite(engine, module.name(), module.bytes(), &shared.rewrite)?;
             let artifact = engine.precompile_for(&rewritten, target)?;
             let key = CacheKey::new(module.bytes(), label, artifact.key);
             let entry = Entry {
@@ -398,13 +432,20 @@ impl Runtime {
     fn cached(
         &self,
         name: &str,
+        source: Option<&Arc<[u8]>>,
         key: Option<&CacheKey>,
         started: Instant,
     ) -> Option<Result<PreparedModule, Error>> {
         let shared = self.shared();
         let (cache, key) = (shared.cache.as_ref()?, key?);
         let (compiled, imports) = cached::lookup(cache, shared.engine.as_ref(), key)?;
-        Some(self.loaded(name.to_string(), compiled, imports, started))
+        Some(self.loaded(
+            name.to_string(),
+            compiled,
+            source.cloned(),
+            imports,
+            started,
+        ))
     }
 
     fn compile_and_store(
@@ -436,6 +477,7 @@ impl Runtime {
             Code {
                 name: module.name().to_string(),
                 compiled: compiled.compiled,
+                source: Some(module.shared_bytes().clone()),
                 imports,
                 compile_time: took,
                 cache: outcome,

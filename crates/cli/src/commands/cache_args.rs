@@ -3,7 +3,9 @@
 
 use anyhow::Result;
 use clap::Args;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use wasmux::{CompileCache, PreparedModule, Runtime, RuntimeBuilder};
 
 #[derive(Args, Debug, Default)]
@@ -48,9 +50,11 @@ pub fn prepare(runtime: &Runtime, path: &Path) -> Result<PreparedModule> {
     prepare_read(runtime, path, &read(path)?)
 }
 
-/// The bytes of the module at `path`; a missing file is named.
-pub fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
+/// The bytes of the module at `path`, read straight into memory the prepared module can share
+/// (it keeps them to name the frames of a trap) without a copy of a large module; a missing
+/// file is named.
+pub fn read(path: &Path) -> Result<Arc<[u8]>> {
+    read_shared(path).map_err(|e| {
         wasmux::Error::Io(std::io::Error::new(
             e.kind(),
             format!("{}: {e}", path.display()),
@@ -59,12 +63,27 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
+fn read_shared(path: &Path) -> std::io::Result<Arc<[u8]>> {
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    // SAFETY: zero bytes are valid `u8`s. Zeroed memory of that size comes from the system
+    // already zero, so this costs no pass over it.
+    let mut bytes = unsafe { Arc::<[u8]>::new_zeroed_slice(len).assume_init() };
+    let buf = Arc::get_mut(&mut bytes).expect("not shared yet");
+    // A file that changed size since its length was read (or a special file that reports
+    // none) is read as it is now.
+    if file.read_exact(buf).is_err() || file.read(&mut [0u8])? != 0 {
+        return Ok(Arc::from(std::fs::read(path)?));
+    }
+    Ok(bytes)
+}
+
 /// [`prepare`] of bytes already read from `path`.
-pub fn prepare_read(runtime: &Runtime, path: &Path, bytes: &[u8]) -> Result<PreparedModule> {
+pub fn prepare_read(runtime: &Runtime, path: &Path, bytes: &Arc<[u8]>) -> Result<PreparedModule> {
     let prepared = if wasmux::is_aot(bytes) {
         runtime.prepare_artifact(path)?
     } else {
-        runtime.prepare_bytes(&path.display().to_string(), bytes)?
+        runtime.prepare_shared(&path.display().to_string(), bytes.clone())?
     };
     if let Some(why) = prepared.cache_error() {
         eprintln!("wasmux: warning: {why}; compiled code is not kept");

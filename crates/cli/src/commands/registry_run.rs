@@ -6,6 +6,7 @@ use super::registry_args::{HomeArgs, RemoteArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use wasmux::wasi::Policy;
 use wasmux_registry::{DependencyModule, ErrorKind, Lockfile, PackageRef};
 
@@ -31,7 +32,7 @@ pub struct RegistryRunArgs {
 pub struct Target {
     /// The file, or `ns/name@version` for a release: in messages, and argv[0]'s source.
     pub path: PathBuf,
-    pub bytes: Vec<u8>,
+    pub bytes: Arc<[u8]>,
     /// The manifest's entry, for a release that names one.
     pub entry: Option<String>,
     pub policy: Policy,
@@ -77,7 +78,7 @@ pub fn target(module: &Path, args: &RegistryRunArgs, policy: Policy) -> Result<T
         .context("the resolution is empty")?
         .release
         .clone();
-    let bytes = registry.module_bytes(&root)?;
+    let bytes = Arc::from(registry.module_bytes(&root)?);
     let deps = registry.dependency_modules(&resolution)?;
     let policy = match &root.capabilities {
         None => policy,

@@ -28,7 +28,9 @@ use wasmux_registry::DependencyModule;
     wasmux run --invoke run --dir .::/ interpreter.wasm -c 'print(1)'\n  \
     wasmux compile app.wasm -o app.cwasm && wasmux run app.cwasm\n  \
     wasmux run acme/math@^1.2 3 4                 # from the registry: its manifest's entry\n  \
-    wasmux run --lock wasmux.lock --require-signed acme/math@^1.2 3 4\n\n\
+    wasmux run --lock wasmux.lock --require-signed acme/math@^1.2 3 4\n  \
+    wasmux run --coredump app.coredump app.wasm   # on a trap, also write a core dump\n  \
+    wasmux run --engine wasmi --backtrace app.wasm # frames of a trap on an interpreter too\n\n\
     A registry package runs its manifest's entry (else _start) unless --invoke says\n\
     otherwise. The manifest's [capabilities] narrow the policy of this command line (a grant\n\
     it asks for that the command line does not give is an error, never a grant); its module\n\
@@ -41,6 +43,11 @@ use wasmux_registry::DependencyModule;
     it has parameters from the front of ARGS, and the guest still sees them all as argv\n\
     (as wasmtime does), so a reactor's entry point can read a command line through WASI.\n\
     A module exporting `_initialize` (a reactor) has it called first.\n\n\
+    A trap is reported with the wasm frames where the guest was, innermost first, named as\n\
+    the module's name section has them, with source lines where it carries DWARF (on\n\
+    wasmtime and wasmer; on wasm3 and wasmi with --backtrace; see ENGINES.md). --coredump writes the guest's memory and those\n\
+    frames in the wasm core dump format (tool-conventions' Coredump.md); --stats adds them\n\
+    to its JSON line as `trap`.\n\n\
     Compiled code is kept in the compile cache (see --cache) and reused by later runs of the\n\
     same module with the same engine and limits; `wasmux cache` lists and empties it.\n\n\
     --audit - writes the audit's JSON lines to stderr, where the guest's own stderr goes\n\
@@ -69,6 +76,16 @@ pub struct RunArgs {
     /// Print one JSON line of statistics to stderr when the call ends.
     #[arg(long)]
     stats: bool,
+    /// On a trap, write a core dump to FILE: the guest's memory and the trap's frames, in the
+    /// wasm core dump format (tool-conventions' Coredump.md). A trap in a start function,
+    /// before the instance exists, writes none.
+    #[arg(long, value_name = "FILE")]
+    coredump: Option<PathBuf>,
+    /// On wasm3 and wasmi, which report no frames of a trap, have the guest record them, so
+    /// that a trap prints its backtrace there too. Slower on those engines (up to about 3x on
+    /// code that does little but call); wasmtime and wasmer always report frames.
+    #[arg(long)]
+    backtrace: bool,
     /// What to link for imports nothing provides.
     #[arg(long, value_enum, value_name = "HOW")]
     unknown_imports: Option<UnknownImportsArg>,
@@ -145,7 +162,12 @@ pub fn run_with(
     let ctx = Arc::new(Mutex::new(Some(ctx)));
     let runtime_on = |engine: &str| -> Result<Runtime> {
         let ctx = ctx.clone();
-        let mut builder = extend(Runtime::builder().engine(engine).limits(limits.clone()));
+        let mut builder = extend(
+            Runtime::builder()
+                .engine(engine)
+                .limits(limits.clone())
+                .record_backtraces(args.backtrace),
+        );
         // Linked for every module: only those importing wasi_snapshot_preview1 use it. A
         // release and its dependencies are one program: they share one context.
         builder = if deps.is_empty() {
@@ -214,7 +236,25 @@ pub fn run_with(
         instance.call_with_strings(&func, params)
     };
     if args.stats {
-        eprintln!("{}", stats(&mut instance, &prepared, choice.as_ref())?);
+        let trap = result.as_ref().err().filter(|e| e.as_trap().is_some());
+        eprintln!(
+            "{}",
+            stats(&mut instance, &prepared, choice.as_ref(), trap)?
+        );
+    }
+    if let (Err(trap @ Error::Trap { .. }), Some(path)) = (&result, &args.coredump) {
+        // The trap is reported first, as without --coredump; then what became of the dump.
+        let dump = instance.core_dump(trap).unwrap_or_default();
+        let written = std::fs::write(path, dump);
+        let status = crate::exit::report(&result.map_err(anyhow::Error::from).expect_err("a trap"));
+        match written {
+            Ok(()) => eprintln!("note: core dump written to {}", path.display()),
+            Err(e) => eprintln!(
+                "error: cannot write the core dump to {}: {e}",
+                path.display()
+            ),
+        }
+        return Ok(status);
     }
     // Some engines compile functions on their first call, so an error that is not the
     // guest's own doing can surface here: it names the module like one at instantiation.
@@ -239,7 +279,8 @@ fn link(prepared: &PreparedModule, deps: &[DependencyModule]) -> Result<Instance
     let mut linker = runtime.linker()?;
     for dep in deps {
         let id = dep.release.id();
-        let module = cache_args::prepare_read(runtime, std::path::Path::new(&id), &dep.bytes)?;
+        let bytes = Arc::from(dep.bytes.as_slice());
+        let module = cache_args::prepare_read(runtime, std::path::Path::new(&id), &bytes)?;
         linker
             .instantiate(&dep.import_name, &module)
             .with_context(|| format!("cannot instantiate {id}, a dependency"))?;
@@ -253,8 +294,16 @@ fn stats(
     instance: &mut Instance,
     prepared: &PreparedModule,
     choice: Option<&Choice>,
+    trap: Option<&Error>,
 ) -> Result<String> {
     let mut line = serde_json::to_value(instance.last_call_stats())?;
+    if let Some(e) = trap {
+        line["trap"] = serde_json::json!({
+            "kind": e.as_trap(),
+            "message": e.to_string(),
+            "backtrace": e.backtrace(),
+        });
+    }
     let metrics = prepared.runtime().metrics();
     line["compile_us"] = (metrics.compile_ns / 1000).into();
     line["cache"] = serde_json::to_value(prepared.cache_outcome())?;
@@ -277,13 +326,13 @@ fn warm_cache(
     choice: &Choice,
     args: &RunArgs,
     path: &std::path::Path,
-    module: &[u8],
+    module: &Arc<[u8]>,
     limits: &wasmux::Limits,
 ) {
     let (Some(engine), Some(cache)) = (choice.warm_cache_for, args.cache.cache()) else {
         return;
     };
-    let (name, module, limits) = (path.display().to_string(), module.to_vec(), limits.clone());
+    let (name, module, limits) = (path.display().to_string(), module.clone(), limits.clone());
     std::thread::spawn(move || {
         let runtime = Runtime::builder()
             .engine(engine)
@@ -292,7 +341,7 @@ fn warm_cache(
             .build();
         if let Ok(runtime) = runtime {
             // Any failure only means the next run compiles, as this one would have.
-            let _ = runtime.prepare_bytes(&name, &module);
+            let _ = runtime.prepare_shared(&name, module);
         }
     });
 }

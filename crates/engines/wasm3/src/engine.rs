@@ -42,6 +42,7 @@ impl Wasm3Engine {
                     needs_lowering: true,
                     cross_instance_linking: false,
                     validates: false,
+                    backtraces: false,
                 },
             },
         }

@@ -6,7 +6,7 @@
 //! runtime, an immutable global is imported by copying its value, and a mutable global the
 //! host created is mirrored in every instance that imports it (`mirror.rs`).
 
-use crate::call::{invoke, memory_len, read_slot};
+use crate::call::{invoke, memory_len, memory_slice, read_slot};
 use crate::host::{signature, trampoline, Core, Link, Shared, Target};
 use crate::module::{unsupported, ImportKind, ModuleInfo, Wasm3Module};
 use crate::stack::on_native_stack;
@@ -548,6 +548,13 @@ impl Store for Wasm3Store {
         }
         // SAFETY: the runtime is live.
         Some(unsafe { memory_len(instance.core.runtime) })
+    }
+
+    fn memory_data(&mut self, instance: InstanceId) -> Option<Vec<u8>> {
+        self.memory_size(instance)?;
+        let instance = self.instance(instance).ok()?;
+        // SAFETY: the runtime is live and no call runs while the store is borrowed mutably.
+        unsafe { memory_slice(instance.core.runtime) }.map(|m| m.to_vec())
     }
 
     fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error> {

@@ -106,6 +106,7 @@ fn common_caps() -> EngineCaps {
         // Not shown to accept no more than wasmux does: wasmer's feature flags are not
         // wasmparser's, and the LLVM variant keeps its compiler's own defaults.
         validates: false,
+        backtraces: true,
         ..EngineCaps::default()
     }
 }

@@ -19,6 +19,9 @@ struct InstanceEntry {
     /// Memory 0 (imported or defined), or the first exported memory when memory 0 is
     /// defined but not exported and so out of reach.
     memory: Option<Memory>,
+    /// What wasmer calls the module in a trap's frames: its `name` section's module name, or
+    /// `<module>`.
+    module_name: String,
 }
 
 pub struct WasmerStore {
@@ -94,6 +97,28 @@ impl WasmerStore {
             .collect()
     }
 
+    /// Sets the instance of each frame of a trap whose module name only one instance of this
+    /// store has: wasmer's frames name their module, not their instance, and modules without
+    /// a name in their `name` section all read `<module>`.
+    fn name_instances(&self, mut err: Error) -> Error {
+        if let Error::Trap { backtrace, .. } = &mut err {
+            for frame in &mut backtrace.frames {
+                let Some(name) = frame.module.take() else {
+                    continue;
+                };
+                let mut running = self
+                    .instances
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| i.module_name == name);
+                if let (Some((id, _)), None) = (running.next(), running.next()) {
+                    frame.instance = Some(InstanceId(id as u32));
+                }
+            }
+        }
+        err
+    }
+
     fn call_func(&mut self, function: &wasmer::Function, args: &[Val]) -> Result<Vec<Val>, Error> {
         let params = args
             .iter()
@@ -102,7 +127,7 @@ impl WasmerStore {
             .map_err(|_| self.unsupported("passing a non-null funcref from the host"))?;
         let results = function
             .call(&mut self.store, &params)
-            .map_err(|e| runtime_error(&self.engine_name, e))?;
+            .map_err(|e| self.name_instances(runtime_error(&self.engine_name, e)))?;
         results
             .iter()
             .map(|v| from_value(&self.store, v))
@@ -138,7 +163,12 @@ impl Store for WasmerStore {
             .get_memory(wasmux_core::CALLER_MEMORY)
             .ok()
             .cloned();
-        self.instances.push(InstanceEntry { instance, memory });
+        let module_name = module.name().unwrap_or("<module>").to_string();
+        self.instances.push(InstanceEntry {
+            instance,
+            memory,
+            module_name,
+        });
         Ok(InstanceId(self.instances.len() as u32 - 1))
     }
 
@@ -212,6 +242,11 @@ impl Store for WasmerStore {
     fn memory_size(&mut self, id: InstanceId) -> Option<u64> {
         let memory = self.instances.get(id.0 as usize)?.memory.as_ref()?;
         Some(memory.view(&self.store).data_size())
+    }
+
+    fn memory_data(&mut self, id: InstanceId) -> Option<Vec<u8>> {
+        let memory = self.instances.get(id.0 as usize)?.memory.as_ref()?;
+        memory.view(&self.store).copy_to_vec().ok()
     }
 
     fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error> {

@@ -54,6 +54,7 @@ impl WasmiEngine {
                     // Not shown to accept no more than wasmux does; and an interpreter's
                     // preparation is cheap next to the check, which it then mostly repeats.
                     validates: false,
+                    backtraces: false,
                 },
             },
             engines: Mutex::new(Vec::new()),

@@ -183,6 +183,11 @@ impl Store for WasmiStore {
         Some(memory.data_size(&self.store) as u64)
     }
 
+    fn memory_data(&mut self, instance: InstanceId) -> Option<Vec<u8>> {
+        let memory = self.main_memory(self.instance(instance)?)?;
+        Some(memory.data(&self.store).to_vec())
+    }
+
     fn new_global(&mut self, ty: GlobalType, init: Val) -> Result<ExternHandle, Error> {
         if init.ty() != ty.content {
             return Err(Error::engine(

@@ -1,7 +1,7 @@
 //! Turning wasmtime's errors into wasmux's.
 
 use wasmtime::WasmBacktrace;
-use wasmux_core::{Error, HostError, Trap};
+use wasmux_core::{Backtrace, Error, Frame, HostError, Trap};
 
 /// The wasmux kind of a wasmtime trap, and whether the mapping loses information (then the
 /// wasmtime message is kept as the trap's detail).
@@ -40,18 +40,49 @@ pub(crate) fn map_trap(trap: wasmtime::Trap) -> Error {
     }
 }
 
+/// wasmtime's frames in the coordinates of the module it compiled; the store names their
+/// instances, the facade maps them to the user's module.
+fn frames(bt: &WasmBacktrace) -> Backtrace {
+    Backtrace {
+        frames: bt
+            .frames()
+            .iter()
+            .map(|f| Frame {
+                func: Some(f.func_index()),
+                name: f.func_name().map(str::to_string),
+                offset: f.module_offset(),
+                ..Frame::default()
+            })
+            .collect(),
+        omitted: 0,
+    }
+}
+
+/// The module running each frame of `bt`, innermost first, to tell their instances apart.
+pub(crate) fn frame_modules(e: &wasmtime::Error) -> Vec<wasmtime::Module> {
+    e.downcast_ref::<WasmBacktrace>()
+        .map(|bt| bt.frames().iter().map(|f| f.module().clone()).collect())
+        .unwrap_or_default()
+}
+
 /// The error a call into wasm (or a start function) ended with.
 pub(crate) fn run_error(engine: &str, e: &wasmtime::Error) -> Error {
-    if let Some(h) = e.downcast_ref::<HostError>() {
-        return h.clone().into();
-    }
-    if let Some(&t) = e.downcast_ref::<wasmtime::Trap>() {
-        return map_trap(t);
-    }
-    if e.is::<wasmtime::ThrownException>() {
+    // A host function's trap (wasmux's own checks stop a guest that way on timeouts and
+    // cancellation) has the frames of the guest that called it.
+    let mut err = if let Some(h) = e.downcast_ref::<HostError>() {
+        h.clone().into()
+    } else if let Some(&t) = e.downcast_ref::<wasmtime::Trap>() {
+        map_trap(t)
+    } else if e.is::<wasmtime::ThrownException>() {
         return Error::engine(engine, "uncaught wasm exception");
+    } else {
+        return Error::engine(engine, format!("{e:#}"));
+    };
+    if let (Error::Trap { backtrace, .. }, Some(bt)) = (&mut err, e.downcast_ref::<WasmBacktrace>())
+    {
+        **backtrace = frames(bt);
     }
-    Error::engine(engine, format!("{e:#}"))
+    err
 }
 
 /// The error instantiation ended with. Traps raised while running wasm (the start function)

@@ -2,7 +2,7 @@
 
 use crate::convert::{func_type_from_wt, ref_type_to_wt, val_from_wt, val_to_wt, val_type_to_wt};
 use crate::engine::WasmtimeModule;
-use crate::error::{instantiation_error, run_error};
+use crate::error::{frame_modules, instantiation_error, run_error};
 use crate::host::host_func;
 use crate::raw_call::RawFunc;
 use crate::variant::Variant;
@@ -100,6 +100,25 @@ impl WasmtimeStore {
             .collect()
     }
 
+    /// Sets the instance of each frame of a trap whose module only one instance of this store
+    /// runs; with several instances of one module a frame cannot tell which, and says none.
+    fn name_instances(&self, mut err: Error, e: &wasmtime::Error) -> Error {
+        if let Error::Trap { backtrace, .. } = &mut err {
+            let modules = frame_modules(e);
+            for (frame, module) in backtrace.frames.iter_mut().zip(&modules) {
+                let mut running = self
+                    .instances
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| wasmtime::Module::same(&i.module, module));
+                if let (Some((id, _)), None) = (running.next(), running.next()) {
+                    frame.instance = Some(InstanceId(id as u32));
+                }
+            }
+        }
+        err
+    }
+
     fn call_func(&mut self, f: wasmtime::Func, args: &[Val]) -> Result<Vec<Val>, Error> {
         let name = self.name();
         let mut scope = RootScope::new(&mut self.store);
@@ -121,7 +140,7 @@ impl WasmtimeStore {
             let err = run_error(name, &e);
             drop(scope);
             self.clear_exception();
-            return Err(err);
+            return Err(self.name_instances(err, &e));
         }
         results
             .iter()
@@ -202,7 +221,7 @@ impl Store for WasmtimeStore {
                 return outcome.map_err(|e| {
                     let err = run_error(self.variant.name(), &e);
                     self.clear_exception();
-                    err
+                    self.name_instances(err, &e)
                 });
             }
         }
@@ -275,6 +294,16 @@ impl Store for WasmtimeStore {
         match instance.get_export(&mut self.store, &name)? {
             Extern::Memory(m) => Some(m.data_size(&self.store) as u64),
             Extern::SharedMemory(m) => Some(m.data_size() as u64),
+            _ => None,
+        }
+    }
+
+    fn memory_data(&mut self, instance: InstanceId) -> Option<Vec<u8>> {
+        let inst = self.instance(instance).ok()?;
+        let (instance, name) = (inst.instance, inst.memory_export.clone()?);
+        match instance.get_export(&mut self.store, &name)? {
+            Extern::Memory(m) => Some(m.data(&self.store).to_vec()),
+            // Other threads may be writing a shared memory: no consistent copy to give.
             _ => None,
         }
     }

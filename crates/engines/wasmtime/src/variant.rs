@@ -1,7 +1,8 @@
 //! The three ways wasmtime can run code, and the `Config` each needs.
 
 use std::num::NonZeroUsize;
-use wasmtime::{Config, Strategy, WasmFeatures};
+use wasmtime::{Config, Strategy, WasmBacktraceDetails, WasmFeatures};
+use wasmux_core::backtrace::MAX_FRAMES;
 use wasmux_core::{EngineCaps, EngineInfo};
 
 /// wasmtime's version as Cargo resolved it for this build (see `build.rs`).
@@ -94,8 +95,14 @@ impl Variant {
         // unless asked to.
         config.shared_memory(features.contains(WasmFeatures::THREADS));
         // A backtrace tells a trapping start function (wasm frames) apart from an out-of-bounds
-        // segment (no frames) when instantiation fails; one frame is enough for that.
-        config.wasm_backtrace_max_frames(NonZeroUsize::new(1));
+        // segment (no frames) when instantiation fails, and names the frames of a trap. It is
+        // taken only when wasm traps, and bounded, so that a trap out of deep recursion does
+        // not walk the whole stack.
+        config.wasm_backtrace_max_frames(NonZeroUsize::new(MAX_FRAMES));
+        // wasmux reads a module's DWARF itself, from the module the user gave, and only after
+        // a trap: wasmtime keeping and parsing it at every compile would cost on the hot path
+        // (and its lines would be those of the rewritten module).
+        config.wasm_backtrace_details(WasmBacktraceDetails::Disable);
         if let Some(bytes) = max_stack_bytes {
             config.max_wasm_stack(bytes);
         }
@@ -128,6 +135,7 @@ impl Variant {
                 // `features()` is a subset of wasmux's WebAssembly 3.0 and wasmtime validates
                 // every body it compiles with exactly those features.
                 validates: true,
+                backtraces: true,
             },
         }
     }

@@ -19,5 +19,6 @@ mod linker;
 mod linking;
 mod memory;
 mod stack;
+mod trap_report;
 mod traps;
 mod values;
