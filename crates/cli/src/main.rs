@@ -1,7 +1,17 @@
 //! The `wasmux` command: argument parsing and printing only; the work is in the `wasmux` crate.
 
+/// `println!` for what the command prints on stdout: when the reader has gone (`wasmux
+/// inspect app.wasm | head`), the command ends quietly with status 0, as `head` expects of a
+/// producer, instead of panicking on the broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::out::line(format_args!($($arg)*))
+    };
+}
+
 mod commands;
 mod exit;
+mod out;
 mod progress;
 mod table;
 

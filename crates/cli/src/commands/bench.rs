@@ -113,7 +113,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     }
     bar.finish_and_clear();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         print_table(&rows);
     }

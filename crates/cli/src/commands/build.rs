@@ -91,7 +91,7 @@ pub fn run(args: BuildArgs) -> Result<ExitCode> {
     .with_context(|| format!("wasmux build {}", args.path.display()))?;
     drop(spinner);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print(&report);
     }
@@ -117,7 +117,7 @@ fn print(report: &BuildReport) {
         })
         .collect();
     table::print(&["STEP", "BEFORE", "AFTER", "CHANGE", "NOTE"], &rows);
-    println!(
+    outln!(
         "{}: {} bytes ({} from cargo's {})",
         report.output.display(),
         report.final_size(),

@@ -75,11 +75,11 @@ pub fn run(args: CacheArgs) -> Result<ExitCode> {
 fn ls(cache: &CompileCache, json: bool) -> Result<()> {
     let listed: Vec<Listed> = cache.list()?.into_iter().map(listed).collect();
     if json {
-        println!("{}", serde_json::to_string_pretty(&listed)?);
+        outln!("{}", serde_json::to_string_pretty(&listed)?);
         return Ok(());
     }
     if listed.is_empty() {
-        println!("no entries in {}", cache.dir().display());
+        outln!("no entries in {}", cache.dir().display());
         return Ok(());
     }
     let dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
@@ -149,9 +149,9 @@ fn print_size(cache: &CompileCache, size: wasmux::CacheSize, json: bool, verb: &
             files: size.files,
             bytes: size.bytes,
         };
-        println!("{}", serde_json::to_string_pretty(&size)?);
+        outln!("{}", serde_json::to_string_pretty(&size)?);
     } else {
-        println!(
+        outln!(
             "{verb}{} file{}, {} ({} bytes) in {}",
             size.files,
             if size.files == 1 { "" } else { "s" },

@@ -76,7 +76,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode> {
     });
     let report = Report { agree, outcomes };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_table(&report);
     }
@@ -142,7 +142,7 @@ fn print_table(report: &Report) {
         })
         .collect();
     table::print(&["ENGINE", "RESULT", "FUEL"], &rows);
-    println!(
+    outln!(
         "\n{}",
         if report.agree {
             "all engines agree"

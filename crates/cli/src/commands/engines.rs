@@ -39,7 +39,7 @@ pub fn run(args: EnginesArgs) -> Result<ExitCode> {
             .collect(),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
     let yes = |b: bool| if b { "yes" } else { "no" };
@@ -72,7 +72,7 @@ pub fn run(args: EnginesArgs) -> Result<ExitCode> {
         ],
         &rows,
     );
-    println!(
+    outln!(
         "\nplatform: {}-{}, wasmux {}. wasmux meters fuel and checks timeouts by rewriting modules on every engine, so counts agree.",
         report.platform.arch, report.platform.os, report.platform.wasmux
     );

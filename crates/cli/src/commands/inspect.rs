@@ -63,9 +63,9 @@ fn percent(part: usize, whole: usize) -> String {
 
 /// A heading, then the table or `none`.
 fn block(title: &str, header: &[&str], rows: Vec<Vec<String>>) {
-    println!("\n{title}");
+    outln!("\n{title}");
     if rows.is_empty() {
-        println!("  none");
+        outln!("  none");
     } else {
         table::print(header, &rows);
     }
@@ -73,7 +73,7 @@ fn block(title: &str, header: &[&str], rows: Vec<Vec<String>>) {
 
 fn print(name: &str, r: &Report) {
     let f = &r.functions;
-    println!(
+    outln!(
         "{name}: {} bytes, {} functions ({} imported, {} defined), code {} bytes",
         r.size,
         f.imported + f.defined,
@@ -209,7 +209,7 @@ fn print_definitions(r: &Report) {
         );
     }
     let d = &r.data;
-    println!(
+    outln!(
         "\nData: {} segments ({} passive), {} bytes{}",
         d.segments,
         d.passive,
@@ -221,23 +221,23 @@ fn print_definitions(r: &Report) {
 }
 
 fn print_custom(r: &Report) {
-    println!("\nCustom sections");
+    outln!("\nCustom sections");
     let c = &r.custom;
     match &c.producers {
         Some(fields) => {
-            println!("  producers:");
+            outln!("  producers:");
             for (field, tools) in fields {
                 let tools: Vec<String> = tools
                     .iter()
                     .map(|t| format!("{} {}", t.name, t.version).trim_end().to_string())
                     .collect();
-                println!("    {field}: {}", tools.join(", "));
+                outln!("    {field}: {}", tools.join(", "));
             }
         }
-        None => println!("  producers: none"),
+        None => outln!("  producers: none"),
     }
     match &c.names {
-        Some(n) => println!(
+        Some(n) => outln!(
             "  names: module {}, {} function names, {} local names",
             n.module
                 .as_ref()
@@ -245,17 +245,17 @@ fn print_custom(r: &Report) {
             n.functions,
             n.locals
         ),
-        None => println!("  names: none"),
+        None => outln!("  names: none"),
     }
     if let Some(features) = &c.target_features {
-        println!(
+        outln!(
             "  target_features (what the compiler could use): {}",
             features.join(", ")
         );
     }
     if c.dwarf.is_empty() {
-        println!("  DWARF: none");
+        outln!("  DWARF: none");
     } else {
-        println!("  DWARF: {}", c.dwarf.join(", "));
+        outln!("  DWARF: {}", c.dwarf.join(", "));
     }
 }

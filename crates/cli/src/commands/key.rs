@@ -43,7 +43,7 @@ pub fn run(args: KeyArgs) -> Result<ExitCode> {
     match args.command {
         KeyCommand::Generate { name } => {
             let key = KeyPair::generate(&home, &name)?;
-            println!("{}", key.public_hex());
+            outln!("{}", key.public_hex());
             eprintln!(
                 "wasmux: key {name} written to {}; its public key (above) is trusted here",
                 home.keys().join(format!("{name}.secret")).display()
@@ -56,7 +56,7 @@ pub fn run(args: KeyArgs) -> Result<ExitCode> {
                     .iter()
                     .map(|(n, k)| serde_json::json!({ "name": n, "public_key": k }))
                     .collect();
-                println!("{}", serde_json::Value::Array(list));
+                outln!("{}", serde_json::Value::Array(list));
             } else {
                 let rows: Vec<Vec<String>> = keys.into_iter().map(|(n, k)| vec![n, k]).collect();
                 table::print(&["NAME", "PUBLIC KEY"], &rows);
@@ -64,7 +64,7 @@ pub fn run(args: KeyArgs) -> Result<ExitCode> {
         }
         KeyCommand::Trust { name, public_key } => {
             signing::trust(&home, &name, &public_key)?;
-            println!("trusted {name}");
+            outln!("trusted {name}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -46,13 +46,13 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode> {
     if args.json {
         let mut json = serde_json::to_value(&report)?;
         json["consistent"] = report.is_consistent().into();
-        println!("{json}");
+        outln!("{json}");
     } else {
         for p in &report.problems {
-            println!("{} {}: {}", p.kind, p.release, p.detail);
+            outln!("{} {}: {}", p.kind, p.release, p.detail);
         }
         let leftovers = report.unreferenced_blobs.len() + report.temp_files;
-        println!(
+        outln!(
             "{} releases, {} modules checked: {}{}",
             report.releases,
             report.blobs_checked,
@@ -83,9 +83,9 @@ pub fn gc(args: GcArgs) -> Result<ExitCode> {
     let mut registry = args.home.open()?;
     let report = registry.gc(args.dry_run)?;
     if args.json {
-        println!("{}", serde_json::to_value(report)?);
+        outln!("{}", serde_json::to_value(report)?);
     } else {
-        println!(
+        outln!(
             "{} {} unreferenced modules and {} unfinished writes ({} bytes)",
             if args.dry_run {
                 "would remove"

@@ -82,7 +82,7 @@ pub fn list(args: ListArgs) -> Result<ExitCode> {
     let trusted = registry.trusted_keys()?;
     if args.json {
         let all: Result<Vec<_>> = releases.iter().map(|r| json_of(&trusted, r)).collect();
-        println!("{}", serde_json::Value::Array(all?));
+        outln!("{}", serde_json::Value::Array(all?));
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = releases
@@ -115,7 +115,7 @@ pub fn info(args: InfoArgs) -> Result<ExitCode> {
     let trusted = registry.trusted_keys()?;
     if args.json {
         let all: Result<Vec<_>> = releases.iter().map(|r| json_of(&trusted, r)).collect();
-        println!("{}", serde_json::json!({ "releases": all? }));
+        outln!("{}", serde_json::json!({ "releases": all? }));
         return Ok(ExitCode::SUCCESS);
     }
     let newest = releases
@@ -138,8 +138,8 @@ pub fn info(args: InfoArgs) -> Result<ExitCode> {
             }
         })
         .collect();
-    println!("{}", newest.id());
-    let field = |k: &str, v: &str| println!("  {k:<13}{}", if v.is_empty() { "-" } else { v });
+    outln!("{}", newest.id());
+    let field = |k: &str, v: &str| outln!("  {k:<13}{}", if v.is_empty() { "-" } else { v });
     field("description", &newest.description);
     field("license", &newest.license);
     field(
@@ -181,7 +181,7 @@ pub fn yank(args: YankArgs) -> Result<ExitCode> {
         Some(remote) => remote.yank(&name, &version, !args.undo)?,
         None => args.home.open()?.yank(&name, &version, !args.undo)?,
     }
-    println!(
+    outln!(
         "{} {name}@{version}",
         if args.undo { "restored" } else { "yanked" }
     );

@@ -58,7 +58,7 @@ pub fn run(args: ProfileArgs) -> Result<ExitCode> {
     let title = format!("{module} on {engine}");
     let written = write_files(&profile, &title, folded, flamegraph);
     if json {
-        println!("{}", serde_json::to_string_pretty(&profile)?);
+        outln!("{}", serde_json::to_string_pretty(&profile)?);
     } else {
         print_table(&profile, top, &module, &engine);
     }
@@ -100,7 +100,7 @@ fn write_files(
 
 fn print_table(profile: &Profile, top: usize, module: &str, engine: &str) {
     let calls: u64 = profile.functions.iter().map(|f| f.calls).sum();
-    println!(
+    outln!(
         "profile of {module} on {engine}: {} in the guest, {} calls of {} functions",
         time(profile.wall_ns),
         calls,
@@ -125,7 +125,7 @@ fn print_table(profile: &Profile, top: usize, module: &str, engine: &str) {
         })
         .collect();
     table::print(&["self", "self %", "total", "calls", "function"], &rows);
-    println!("{}", overhead(profile));
+    outln!("{}", overhead(profile));
 }
 
 /// The probes' cost, in words.

@@ -108,20 +108,20 @@ fn report(json: bool, key: Option<&str>, published: &Published) -> Result<ExitCo
     if json {
         let mut json = serde_json::to_value(r)?;
         json["new"] = published.new.into();
-        println!("{json}");
+        outln!("{json}");
     } else if published.new {
         let signed = match key {
             Some(key) => format!(", signed by {key}"),
             None => String::new(),
         };
-        println!(
+        outln!(
             "published {} (sha256 {}, {} bytes{signed})",
             r.id(),
             short(&r.digest),
             r.size
         );
     } else {
-        println!("{} is already published with these bytes", r.id());
+        outln!("{} is already published with these bytes", r.id());
     }
     Ok(ExitCode::SUCCESS)
 }

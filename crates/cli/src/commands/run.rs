@@ -264,7 +264,7 @@ pub fn run_with(
             .context(format!("cannot run `{func}` of {}", module_path.display())),
     });
     for value in result? {
-        println!("{value}");
+        outln!("{value}");
     }
     Ok(ExitCode::SUCCESS)
 }

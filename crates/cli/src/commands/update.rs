@@ -32,7 +32,7 @@ pub fn run(args: UpdateArgs) -> Result<ExitCode> {
     let require_signed = args.require_signed || registry.home_policy()?.require_signed;
     let (path, lock) = registry.update(&args.dir, require_signed)?;
     if args.json {
-        println!("{}", serde_json::to_value(&lock)?);
+        outln!("{}", serde_json::to_value(&lock)?);
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = lock
@@ -47,6 +47,6 @@ pub fn run(args: UpdateArgs) -> Result<ExitCode> {
         })
         .collect();
     table::print(&["NAME", "VERSION", "SHA256"], &rows);
-    println!("wrote {}", path.display());
+    outln!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }

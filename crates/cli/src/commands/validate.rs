@@ -15,7 +15,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode> {
     let mut failed = false;
     for path in &args.modules {
         match wasmux::Module::from_file(path) {
-            Ok(m) => println!("{}: valid ({} bytes)", path.display(), m.bytes().len()),
+            Ok(m) => outln!("{}: valid ({} bytes)", path.display(), m.bytes().len()),
             Err(e) => {
                 eprintln!("error: {e}");
                 failed = true;

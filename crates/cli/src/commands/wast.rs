@@ -26,7 +26,7 @@ pub fn run(args: WastArgs) -> Result<ExitCode> {
         passed += report.passed();
         failed += report.failed();
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

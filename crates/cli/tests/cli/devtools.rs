@@ -285,3 +285,35 @@ fn trace_of_a_trapping_guest_ends_at_the_trap_and_writes_to_a_file() {
     );
     let _ = root();
 }
+
+/// An engine bug the spec suite's instrumented pass found (see the file's comment): when it
+/// stops failing, wasmer is fixed and spec-expected/wasmer.toml's entries for it can go.
+#[test]
+fn wasmer_singlepass_miscompiles_a_probed_multi_value_call() {
+    let module = "tests/devtools/wasmer-multivalue.wat";
+    for engine in engines() {
+        let out = wasmux(&[
+            "run",
+            "--unknown-imports",
+            "default",
+            "--engine",
+            &engine,
+            module,
+            "--invoke",
+            "add64_u_saturated",
+            "0",
+            "0",
+        ]);
+        if engine == "wasmer" {
+            assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+            assert!(
+                stderr(&out).contains("memory out of bounds"),
+                "{}",
+                stderr(&out)
+            );
+        } else {
+            assert!(out.status.success(), "{engine}: {}", stderr(&out));
+            assert_eq!(stdout(&out), "0\n", "{engine}");
+        }
+    }
+}
