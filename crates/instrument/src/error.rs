@@ -20,6 +20,9 @@ pub enum InstrumentError {
     /// The module already exports a name that instrumentation needs to add.
     #[error("the module already exports `{name}`, a name reserved for instrumentation")]
     NameClash { name: String },
+    /// The module imports from a module name reserved for what instrumentation adds.
+    #[error("the module imports `{name}`, which only wasmux's own rewriting may import")]
+    ReservedImport { name: String },
     /// Writing the rewritten module failed; this indicates a bug in this crate.
     #[error("re-encoding failed: {0}")]
     Encode(String),

@@ -140,8 +140,15 @@ impl Scan {
                 Payload::ImportSection(section) => {
                     scan.has_imports = true;
                     for import in section.into_imports() {
-                        if let TypeRef::Func(ty) | TypeRef::FuncExact(ty) = import.map_err(err)?.ty
-                        {
+                        let import = import.map_err(err)?;
+                        if import.module == PROBE_MODULE {
+                            // A guest calling the probes itself would feed the profiler or
+                            // tracer what it likes.
+                            return Err(InstrumentError::ReservedImport {
+                                name: format!("{}::{}", import.module, import.name),
+                            });
+                        }
+                        if let TypeRef::Func(ty) | TypeRef::FuncExact(ty) = import.ty {
                             scan.imported_types.push(ty);
                         }
                     }

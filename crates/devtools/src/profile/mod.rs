@@ -12,5 +12,5 @@ mod report;
 pub use calibrate::calibrate;
 pub use flame::FlameError;
 pub use probes::ProbePass;
-pub use recorder::Profiler;
+pub use recorder::{Profiler, MAX_PATHS};
 pub use report::{FunctionStats, Overhead, Profile};

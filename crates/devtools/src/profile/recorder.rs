@@ -29,8 +29,18 @@ pub struct Profiler {
     state: Arc<Mutex<State>>,
 }
 
+/// Call paths kept at most, so that a guest cannot make the host's memory grow with every
+/// new path it takes (2^30 of them are a few lines of wasm away). Past it, a new path is
+/// counted under its function alone, below a `[call tree full]` frame: calls and self time
+/// per function stay exact, the stacks of those calls are lost.
+pub const MAX_PATHS: usize = 1 << 20;
+
 #[derive(Default)]
 pub(crate) struct State {
+    /// [`MAX_PATHS`], or less for tests.
+    limit: Option<usize>,
+    /// Past the limit: the node of each function under the `[call tree full]` node.
+    overflow: Vec<(u32, usize)>,
     /// The call tree; node 0 is the root, above the guest's first frame.
     pub nodes: Vec<Node>,
     stack: Vec<Active>,
@@ -66,6 +76,17 @@ enum Event {
 impl Profiler {
     pub fn new() -> Profiler {
         Profiler::default()
+    }
+
+    /// A profiler keeping at most `paths` call paths instead of [`MAX_PATHS`].
+    pub fn with_path_limit(paths: usize) -> Profiler {
+        let profiler = Profiler::default();
+        profiler
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .limit = Some(paths);
+        profiler
     }
 
     /// `builder` with the probes added to every module it prepares and the host functions
@@ -147,6 +168,9 @@ impl State {
             .find(|&&(f, _)| f == func)
         {
             Some(&(_, node)) => node,
+            None if self.nodes.len() >= self.limit.unwrap_or(MAX_PATHS) => {
+                self.overflowed(func, host)
+            }
             None => {
                 let node = self.nodes.len();
                 self.nodes.push(Node::new(func, host));
@@ -160,6 +184,25 @@ impl State {
             start: now,
             children_ns: 0,
         });
+    }
+
+    /// The node of `func` below the `[call tree full]` node, made on first use (a few past
+    /// the limit: one per function).
+    fn overflowed(&mut self, func: u32, host: bool) -> usize {
+        if let Some(&(_, node)) = self.overflow.iter().find(|&&(f, _)| f == func) {
+            return node;
+        }
+        if self.overflow.is_empty() {
+            self.nodes.push(Node::new(FULL, false));
+            let full = self.nodes.len() - 1;
+            self.nodes[0].children.push((FULL, full));
+        }
+        let full = self.nodes.iter().position(|n| n.func == FULL).unwrap_or(0);
+        let node = self.nodes.len();
+        self.nodes.push(Node::new(func, host));
+        self.nodes[full].children.push((func, node));
+        self.overflow.push((func, node));
+        node
     }
 
     fn exit(&mut self, func: u32) {
@@ -190,6 +233,10 @@ impl State {
     }
 }
 
+/// The function index of the `[call tree full]` node: none a module can have (at most
+/// 1,000,000 functions, by the limits every engine applies).
+pub(crate) const FULL: u32 = u32::MAX - 1;
+
 impl Node {
     pub(crate) fn children(&self) -> &[(u32, usize)] {
         &self.children
@@ -204,5 +251,49 @@ impl Node {
             host,
             children: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A guest that takes a new call path on every call (two functions recursing along the
+    /// bits of a counter) keeps at most the limit of paths, and exact counts per function.
+    #[test]
+    fn new_paths_past_the_limit_keep_counts_but_not_stacks() {
+        let mut state = State {
+            limit: Some(100),
+            ..State::default()
+        };
+        let mut calls = [0u64; 2];
+        for n in 0u32..1000 {
+            for bit in 0..10 {
+                let func = (n >> bit) & 1;
+                state.enter(func, false);
+                calls[func as usize] += 1;
+            }
+            for bit in (0..10).rev() {
+                state.exit((n >> bit) & 1);
+            }
+        }
+        assert!(state.nodes.len() <= 100 + 3, "{} nodes", state.nodes.len());
+        let profile = super::super::report::Profile::new(&state, &Symbols::default());
+        let counted: Vec<u64> = [0, 1]
+            .iter()
+            .map(|&f| {
+                profile
+                    .functions
+                    .iter()
+                    .find(|s| s.func == f)
+                    .unwrap()
+                    .calls
+            })
+            .collect();
+        assert_eq!(counted, calls);
+        assert!(profile
+            .stacks
+            .iter()
+            .any(|s| s.frames.starts_with("[call tree full]")));
     }
 }

@@ -80,7 +80,18 @@ impl Profile {
                 }
                 continue;
             }
-            let name = symbols.name(node.func);
+            let name = match node.func {
+                super::recorder::FULL => "[call tree full]".to_string(),
+                func => symbols.name(func),
+            };
+            if node.func == super::recorder::FULL {
+                names.push(name);
+                todo.push((i, true));
+                for &(_, child) in node.children().iter().rev() {
+                    todo.push((child, false));
+                }
+                continue;
+            }
             let stats = by_func.entry(node.func).or_insert_with(|| FunctionStats {
                 func: node.func,
                 name: name.clone(),
