@@ -132,6 +132,17 @@ fn print_table(profile: &Profile, top: usize, module: &str, engine: &str) {
 fn overhead(profile: &Profile) -> String {
     let o = &profile.overhead;
     match (o.ns_per_probe, o.estimated_ns()) {
+        (Some(each), Some(spent))
+            if spent.saturating_mul(10) >= profile.wall_ns.saturating_mul(9) =>
+        {
+            format!(
+                "overhead: {} probe calls at about {each:.1} ns each, about {}: nearly all of the \
+                 {} measured is the probes' own (the guest does little but call functions)",
+                o.probe_calls,
+                time(spent),
+                time(profile.wall_ns)
+            )
+        }
         (Some(each), Some(spent)) => {
             let without = profile.wall_ns.saturating_sub(spent);
             let factor = profile.wall_ns as f64 / without.max(1) as f64;
