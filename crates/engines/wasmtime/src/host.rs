@@ -6,6 +6,21 @@ use wasmux_core::{Caller, HostError, HostFunc, Val};
 
 /// Creates the wasmtime function for `f`.
 pub(crate) fn host_func(store: &mut wasmtime::Store<()>, f: &HostFunc) -> Func {
+    if f.ty.params == [wasmux_core::ValType::I32] && f.ty.results.is_empty() {
+        // wasmtime's typed path skips the untyped argument conversion: for the signature of
+        // profiling probes (and `proc_exit`), called at every function entry and exit.
+        let f = f.clone();
+        return Func::wrap(
+            &mut *store,
+            move |mut caller: wasmtime::Caller<'_, ()>, a: i32| -> wasmtime::Result<()> {
+                let mut view = CallerView {
+                    caller: &mut caller,
+                };
+                f.call(&mut view, &[Val::I32(a)], &mut [])
+                    .map_err(wasmtime::Error::new)
+            },
+        );
+    }
     let ty = func_type_to_wt(store.engine(), &f.ty);
     let f = f.clone();
     Func::new(&mut *store, ty, move |mut caller, params, results| {
