@@ -1,5 +1,6 @@
-//! What profiling costs: the same call-heavy guests run plain and under the profiler, on every
-//! engine. The ratio of the two is the profiler's overhead.
+//! What profiling costs: the same call-heavy guests run plain, sampled (`wasmux profile`) and
+//! with exact probes (`wasmux profile --exact`), on every engine. The ratio to plain is the
+//! profiler's overhead.
 //!
 //! Run with `cargo bench -p wasmux-devtools --bench profile`; filter with e.g. `-- fib/wasmi`.
 //! The guests: recursive Fibonacci (nothing but calls, the worst case) and two kernels of the
@@ -9,7 +10,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::path::Path;
 use std::time::Duration;
 use wasmux::{Module, Runtime, RuntimeBuilder, Val};
-use wasmux_devtools::profile::Profiler;
+use wasmux_devtools::profile::{Profiler, Sampler};
 
 const ENGINES: [&str; 4] = ["wasmtime", "wasmer", "wasm3", "wasmi"];
 
@@ -65,13 +66,23 @@ fn workloads() -> Vec<Workload> {
     ]
 }
 
-fn runtime(engine: &str, profiler: Option<&Profiler>) -> Runtime {
+/// How a guest runs: as it is, sampled (the default of `wasmux profile`), or with a probe
+/// call at every entry and exit (`--exact`).
+#[derive(Clone, Copy)]
+enum Mode {
+    Plain,
+    Sampled,
+    Exact,
+}
+
+fn runtime(engine: &str, mode: Mode) -> Runtime {
     let builder: RuntimeBuilder = Runtime::builder()
         .engine(engine)
         .wasi(|| Ok::<_, std::io::Error>(wasmux::wasi::WasiCtx::new()));
-    match profiler {
-        Some(p) => p.install(builder),
-        None => builder,
+    match mode {
+        Mode::Plain => builder,
+        Mode::Sampled => Sampler::new().install(builder),
+        Mode::Exact => Profiler::new().install(builder),
     }
     .build()
     .unwrap()
@@ -83,13 +94,13 @@ fn profile(c: &mut Criterion) {
         group.sample_size(10);
         group.measurement_time(Duration::from_secs(3));
         for engine in ENGINES {
-            let profiler = Profiler::new();
-            for (mode, runtime) in [
-                ("plain", runtime(engine, None)),
-                ("profiled", runtime(engine, Some(&profiler))),
+            for (name, mode) in [
+                ("plain", Mode::Plain),
+                ("sampled", Mode::Sampled),
+                ("exact", Mode::Exact),
             ] {
-                let mut instance = runtime.instantiate(&work.module).unwrap();
-                group.bench_function(BenchmarkId::new(engine, mode), |b| {
+                let mut instance = runtime(engine, mode).instantiate(&work.module).unwrap();
+                group.bench_function(BenchmarkId::new(engine, name), |b| {
                     b.iter(|| instance.call(work.func, &work.args).unwrap())
                 });
             }

@@ -99,6 +99,7 @@ pub mod probe;
 mod proposal;
 mod report;
 mod rewrite;
+pub mod sample;
 pub mod sections;
 pub mod shadow;
 mod trunc_sat;

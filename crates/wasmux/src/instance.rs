@@ -144,6 +144,22 @@ impl Instance {
         self.group.call(&self.member, index, args)
     }
 
+    /// Calls an export a [`Pass`](crate::pass::Pass) added for the host's own use (its name
+    /// starts with `__wasmux_`; the guest's own exports are called with [`Instance::call`]).
+    pub fn call_hidden(&mut self, func: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let index = match self.member.by_name.get(func) {
+            Some(&index) if func.starts_with(crate::group::HIDDEN) => index,
+            _ => {
+                return Err(Error::UnknownExport {
+                    name: func.to_string(),
+                    available: vec![],
+                })
+            }
+        };
+        check_args(func, &self.member.funcs[index].ty, args)?;
+        self.group.call(&self.member, index, args)
+    }
+
     /// Parses command-line strings as the arguments of `func`, then calls it.
     pub fn call_with_strings(&mut self, func: &str, args: &[String]) -> Result<Vec<Val>, Error> {
         let vals = self.parse_args(func, args)?;

@@ -4,7 +4,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasmux_devtools::profile::{calibrate, Profile, Profiler};
+use std::time::Duration;
+use wasmux::parse_duration;
+use wasmux_devtools::profile::{calibrate, Method, Profile, Profiler, Sampler};
 use wasmux_devtools::Symbols;
 
 /// Run a module and show where its time went: per function, calls, self and total time; a
@@ -14,14 +16,18 @@ use wasmux_devtools::Symbols;
     wasmux profile examples/fib.wat --invoke fib 25\n  \
     wasmux profile --engine wasm3 --flamegraph fib.svg examples/fib.wat --invoke fib 25\n  \
     wasmux profile --folded app.folded --top 30 app.wasm input.txt\n  \
-    wasmux profile --json --stdout null app.wasm > profile.json\n\n\
-    Every function's entry and exit (and every call to a host function) calls a probe that\n\
-    wasmux adds to the module, so call counts are exact and the same on every engine. The\n\
-    probes take time of their own: the report states how much, measured on a loop of calls\n\
-    on the same engine, and what the run would have taken without them. Times are wall\n\
-    clock, the probes' share included. The report is printed when the guest ends, also when\n\
-    it traps; its own output comes first (--stdout FILE keeps it apart). All of `wasmux\n\
-    run`'s flags apply.")]
+    wasmux profile --json --stdout null app.wasm > profile.json\n  \
+    wasmux profile --exact examples/fib.wat --invoke fib 20\n\n\
+    wasmux adds code to the module that counts every function's calls and keeps the depth\n\
+    of the stack in the guest's own globals, and samples the stack at a steady pace\n\
+    (--interval): call counts are exact and the same on every engine; times are estimates\n\
+    from the samples, host calls timed exactly. --exact instead calls into wasmux at every\n\
+    entry and exit: exact times per call path, at a cost of 10 to 100 times the run on\n\
+    call-heavy code. Either way the report states what the added code cost, measured on a\n\
+    loop of calls on the same engine, and what the run would have taken without it. Frames\n\
+    a trap or an exit left running show as [unknown]. The report is printed when the guest\n\
+    ends, also when it traps; its own output comes first (--stdout FILE keeps it apart).\n\
+    All of `wasmux run`'s flags apply.")]
 pub struct ProfileArgs {
     /// Write an SVG flame graph of self time by stack.
     #[arg(long, value_name = "OUT.svg")]
@@ -35,6 +41,14 @@ pub struct ProfileArgs {
     /// The whole profile as one JSON document instead of the table.
     #[arg(long)]
     json: bool,
+    /// Time every call exactly (a call into wasmux at every entry and exit) instead of
+    /// sampling: much slower on call-heavy code.
+    #[arg(long)]
+    exact: bool,
+    /// Guest time between samples, e.g. 100us or 1ms.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, conflicts_with = "exact",
+          default_value = "100us")]
+    interval: Duration,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -43,18 +57,43 @@ pub fn run(args: ProfileArgs) -> Result<ExitCode> {
     let symbols = read_symbols(args.run.module());
     let engine = args.run.engine().to_string();
     let module = args.run.module().display().to_string();
-    let profiler = Profiler::new();
     let ProfileArgs {
         flamegraph,
         folded,
         top,
         json,
+        exact,
+        interval,
         run: run_args,
     } = args;
-    let outcome = run::run_with(run_args, &|builder| profiler.install(builder));
-    let mut profile = profiler.profile(&symbols);
-    // The cost of a probe, measured now that the guest is done, so as not to disturb it.
-    profile.overhead.ns_per_probe = calibrate(&engine).ok();
+    let (outcome, mut profile) = if exact {
+        let profiler = Profiler::new();
+        let hooks = run::Hooks {
+            extend: &|builder| profiler.install(builder),
+            after: &|_| profiler.unwind(),
+        };
+        let outcome = run::run_with(run_args, &hooks);
+        (outcome, profiler.profile(&symbols))
+    } else {
+        let sampler = Sampler::with_interval(interval.max(Duration::from_nanos(1)), None);
+        let failed = std::cell::Cell::new(None);
+        let hooks = run::Hooks {
+            extend: &|builder| sampler.install(builder),
+            after: &|instance| {
+                if let Err(e) = sampler.collect(instance) {
+                    failed.set(Some(e));
+                }
+            },
+        };
+        let outcome = run::run_with(run_args, &hooks);
+        if let Some(e) = failed.take() {
+            eprintln!("warning: the call counts could not be read from the guest: {e}");
+        }
+        (outcome, sampler.profile(&symbols))
+    };
+    let method = profile.overhead.method;
+    // The probes' cost, measured now that the guest is done, so as not to disturb it.
+    profile.overhead.ns_per_probe = calibrate(&engine, method).ok();
     let title = format!("{module} on {engine}");
     let written = write_files(&profile, &title, folded, flamegraph);
     if json {
@@ -131,12 +170,26 @@ fn print_table(profile: &Profile, top: usize, module: &str, engine: &str) {
 /// The probes' cost, in words.
 fn overhead(profile: &Profile) -> String {
     let o = &profile.overhead;
+    let what = match o.method {
+        Method::Exact => "probe calls",
+        Method::Sampled => "calls counted",
+    };
+    let sampled = match o.method {
+        Method::Exact => String::new(),
+        Method::Sampled => format!("; {} samples", o.samples),
+    };
+    let said = overhead_of(profile, what);
+    format!("{said}{sampled}")
+}
+
+fn overhead_of(profile: &Profile, what: &str) -> String {
+    let o = &profile.overhead;
     match (o.ns_per_probe, o.estimated_ns()) {
         (Some(each), Some(spent))
             if spent.saturating_mul(10) >= profile.wall_ns.saturating_mul(9) =>
         {
             format!(
-                "overhead: {} probe calls at about {each:.1} ns each, about {}: nearly all of the \
+                "overhead: {} {what} at about {each:.1} ns each, about {}: nearly all of the \
                  {} measured is the probes' own (the guest does little but call functions)",
                 o.probe_calls,
                 time(spent),
@@ -147,7 +200,7 @@ fn overhead(profile: &Profile) -> String {
             let without = profile.wall_ns.saturating_sub(spent);
             let factor = profile.wall_ns as f64 / without.max(1) as f64;
             format!(
-                "overhead: {} probe calls at about {each:.1} ns each, about {} of the {} measured; \
+                "overhead: {} {what} at about {each:.1} ns each, about {} of the {} measured; \
                  without them the run would take about {} (profiling made it {factor:.2}x slower)",
                 o.probe_calls,
                 time(spent),
@@ -156,7 +209,7 @@ fn overhead(profile: &Profile) -> String {
             )
         }
         _ => format!(
-            "overhead: {} probe calls (their cost could not be measured)",
+            "overhead: {} {what} (their cost could not be measured)",
             o.probe_calls
         ),
     }

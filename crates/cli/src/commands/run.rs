@@ -106,7 +106,22 @@ enum UnknownImportsArg {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    run_with(args, &|builder| builder)
+    run_with(
+        args,
+        &Hooks {
+            extend: &|builder| builder,
+            after: &|_| {},
+        },
+    )
+}
+
+/// What a profiler or tracer adds to a run.
+pub struct Hooks<'a> {
+    /// Adds to the runtime: passes and the host functions they import.
+    pub extend: &'a dyn Fn(RuntimeBuilder) -> RuntimeBuilder,
+    /// Called with the instance as soon as the guest's call ends, however it ended: to read
+    /// what the guest kept for the host.
+    pub after: &'a dyn Fn(&mut Instance),
 }
 
 impl RunArgs {
@@ -120,12 +135,9 @@ impl RunArgs {
     }
 }
 
-/// [`run`], with `extend` adding to the runtime (passes and host functions of a profiler or
-/// tracer).
-pub fn run_with(
-    args: RunArgs,
-    extend: &dyn Fn(RuntimeBuilder) -> RuntimeBuilder,
-) -> Result<ExitCode> {
+/// [`run`], with `hooks`.
+pub fn run_with(args: RunArgs, hooks: &Hooks) -> Result<ExitCode> {
+    let extend = hooks.extend;
     // The policy is checked first: a bad one must stop us before any guest code runs.
     let policy = args.policy.policy()?;
     let target = registry_run::target(&args.module, &args.registry, policy)?;
@@ -235,6 +247,7 @@ pub fn run_with(
     } else {
         instance.call_with_strings(&func, params)
     };
+    (hooks.after)(&mut instance);
     if args.stats {
         let trap = result.as_ref().err().filter(|e| e.as_trap().is_some());
         eprintln!(

@@ -56,7 +56,13 @@ pub fn run(args: TraceArgs) -> Result<ExitCode> {
         host_calls: !args.no_host_calls,
     };
     let tracer = Tracer::new(symbols, out, options);
-    let outcome = run::run_with(args.run, &|builder| tracer.install(builder));
+    let outcome = run::run_with(
+        args.run,
+        &run::Hooks {
+            extend: &|builder| tracer.install(builder),
+            after: &|_| {},
+        },
+    );
     tracer.finish().context("cannot write the trace")?;
     outcome
 }

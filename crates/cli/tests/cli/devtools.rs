@@ -47,8 +47,11 @@ fn profile_counts_every_call_exactly_on_every_engine() {
         ("main".to_string(), 1, false),
         ("wasi_snapshot_preview1::random_get".to_string(), 1, true),
     ];
+    let limited = ["--fuel", "1000000", "--timeout", "10s"];
+    let exact = ["--exact"];
+    let exact_limited = ["--exact", "--fuel", "1000000", "--timeout", "10s"];
     for engine in engines() {
-        for limits in [&[][..], &["--fuel", "1000000", "--timeout", "10s"][..]] {
+        for limits in [&[][..], &limited, &exact, &exact_limited] {
             let (profile, result) = profile_json(&engine, limits, "main");
             assert_eq!(result, "12", "{engine} {limits:?}");
             assert_eq!(calls(&profile), expected, "{engine} {limits:?}");
@@ -80,7 +83,14 @@ fn profile_counts_every_call_exactly_on_every_engine() {
             // Self times add up to main's total, which is the whole run.
             assert_eq!(main["total_ns"].as_u64().unwrap(), total, "{engine}");
             assert_eq!(profile["wall_ns"].as_u64().unwrap(), total, "{engine}");
-            assert_eq!(profile["overhead"]["probe_calls"], 2 * 17, "{engine}");
+            // Exact: a probe at each entry and exit of 16 calls and one host call. Sampled:
+            // the 16 calls counted.
+            let (method, probes) = match limits.contains(&"--exact") {
+                true => ("exact", 2 * 17),
+                false => ("sampled", 16),
+            };
+            assert_eq!(profile["overhead"]["method"], method, "{engine}");
+            assert_eq!(profile["overhead"]["probe_calls"], probes, "{engine}");
         }
     }
 }
@@ -137,7 +147,7 @@ fn profile_prints_a_table_and_writes_a_flame_graph_and_folded_stacks() {
         text.contains("wasi_snapshot_preview1::random_get (host)"),
         "{text}"
     );
-    assert!(text.contains("overhead: 34 probe calls"), "{text}");
+    assert!(text.contains("overhead: 16 calls counted"), "{text}");
     let svg = std::fs::read_to_string(&svg).unwrap();
     assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "{svg}");
     for name in ["main", "random_get"] {
@@ -331,14 +341,28 @@ fn a_guest_importing_the_probes_is_refused() {
              (func (export "main") (call 0 (i32.const 7))))"#,
     )
     .unwrap();
-    for command in ["profile", "trace"] {
-        let out = wasmux(&[command, module.to_str().unwrap(), "--invoke", "main"]);
-        assert_eq!(out.status.code(), Some(1), "{command}: {}", stderr(&out));
+    let sampling = dir.path().join("sneaky-sampling.wat");
+    std::fs::write(
+        &sampling,
+        r#"(module (import "wasmux_sample" "tick" (func (param i32 i32) (result i32)))
+             (func (export "main") (drop (call 0 (i32.const 7) (i32.const 1)))))"#,
+    )
+    .unwrap();
+    let cases = [
+        (&["profile", "--exact"][..], &module, "wasmux_probe::enter0"),
+        (&["trace"], &module, "wasmux_probe::enter0"),
+        (&["profile"], &sampling, "wasmux_sample::tick"),
+    ];
+    for (command, module, import) in cases {
+        let mut args = command.to_vec();
+        args.extend([module.to_str().unwrap(), "--invoke", "main"]);
+        let out = wasmux(&args);
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {}", stderr(&out));
         assert!(
-            stderr(&out).contains(
-                "imports `wasmux_probe::enter0`, which only wasmux's own rewriting may import"
-            ),
-            "{command}: {}",
+            stderr(&out).contains(&format!(
+                "imports `{import}`, which only wasmux's own rewriting may import"
+            )),
+            "{command:?}: {}",
             stderr(&out)
         );
     }

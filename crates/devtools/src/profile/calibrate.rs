@@ -1,10 +1,12 @@
-//! What one probe call costs on an engine: a loop of calls to an empty function, run with
-//! and without probes on the same engine.
+//! What the probes cost on an engine: a loop of calls to an empty function, run with and
+//! without them on the same engine.
 
 use std::time::{Duration, Instant};
-use wasmux::{Error, Module, Runtime, Val};
+use wasmux::{Error, Module, Runtime, RuntimeBuilder, Val};
 
 use super::recorder::Profiler;
+use super::report::Method;
+use super::sampler::Sampler;
 
 const CALLS: i32 = 200_000;
 
@@ -16,20 +18,20 @@ const LOOP: &str = r#"(module
       (local.tee $n (i32.sub (local.get $n) (i32.const 1)))
       (br_if $again))))"#;
 
-/// Nanoseconds one probe call adds on `engine`, the best of a few runs.
-pub fn calibrate(engine: &str) -> Result<f64, Error> {
+/// Nanoseconds the probes of `method` add on `engine`: per probe call (exact), or per call
+/// of a function, its loop header's countdown included (sampled). The best of a few runs.
+pub fn calibrate(engine: &str, method: Method) -> Result<f64, Error> {
     let module = Module::from_bytes("calibration.wat", LOOP.as_bytes())?;
     let plain = best_of(&Runtime::builder().engine(engine).build()?, &module)?;
-    let profiler = Profiler::new();
-    let probed = best_of(
-        &profiler
-            .install(Runtime::builder().engine(engine))
-            .build()?,
-        &module,
-    )?;
-    // Two probes per call of $leaf; `run`'s own two are noise.
+    let builder = Runtime::builder().engine(engine);
+    let (builder, per_call): (RuntimeBuilder, f64) = match method {
+        // Two probes per call of $leaf; `run`'s own two are noise.
+        Method::Exact => (Profiler::new().install(builder), 2.0),
+        Method::Sampled => (Sampler::new().install(builder), 1.0),
+    };
+    let probed = best_of(&builder.build()?, &module)?;
     let extra = probed.saturating_sub(plain).as_nanos() as f64;
-    Ok(extra / (2.0 * f64::from(CALLS)))
+    Ok(extra / (per_call * f64::from(CALLS)))
 }
 
 fn best_of(runtime: &Runtime, module: &Module) -> Result<Duration, Error> {

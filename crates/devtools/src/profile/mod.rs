@@ -8,9 +8,12 @@ mod flame;
 mod probes;
 mod recorder;
 mod report;
+mod sampler;
+mod samples;
 
 pub use calibrate::calibrate;
 pub use flame::FlameError;
 pub use probes::ProbePass;
 pub use recorder::{Profiler, MAX_PATHS};
-pub use report::{FunctionStats, Overhead, Profile};
+pub use report::{FunctionStats, Method, Overhead, Profile};
+pub use sampler::{SamplePass, Sampler, DEFAULT_INTERVAL};

@@ -242,6 +242,18 @@ impl Node {
         &self.children
     }
 
+    /// A node of a sampled tree: no call count of its own (counts are per function there).
+    pub(crate) fn sampled(func: u32, host: bool, self_ns: u64) -> Node {
+        Node {
+            self_ns,
+            ..Node::new(func, host)
+        }
+    }
+
+    pub(crate) fn set_children(&mut self, children: Vec<(u32, usize)>) {
+        self.children = children;
+    }
+
     fn new(func: u32, host: bool) -> Node {
         Node {
             func,

@@ -159,6 +159,11 @@ fn run_engine(name: &str) {
         if probes::CALLS.load(std::sync::atomic::Ordering::Relaxed) == 0 {
             problems += "the probes were never called in the instrumented pass\n";
         }
+        if probes::TICKS.load(std::sync::atomic::Ordering::Relaxed) == 0
+            || probes::RESOLVED.load(std::sync::atomic::Ordering::Relaxed) == 0
+        {
+            problems += "the sampling probes never sampled in the instrumented pass\n";
+        }
     }
     assert!(problems.is_empty(), "{problems}");
 }
