@@ -95,6 +95,71 @@ fn profile_counts_every_call_exactly_on_every_engine() {
     }
 }
 
+/// Sampling on a deep recursion: every sample's stack is a true one (only `fib` frames, no
+/// deeper than the recursion goes, none left unnamed), on every engine.
+#[test]
+fn profile_samples_name_every_frame_of_a_deep_recursion_on_every_engine() {
+    for engine in engines() {
+        let out = wasmux(&[
+            "profile",
+            "--json",
+            "--interval",
+            "20us",
+            "--engine",
+            &engine,
+            "examples/fib.wat",
+            "--invoke",
+            "fib",
+            "18",
+        ]);
+        assert!(out.status.success(), "{engine}: {}", stderr(&out));
+        let text = stdout(&out);
+        let (result, json) = text.split_once('\n').unwrap();
+        assert_eq!(result, "2584", "{engine}");
+        let profile: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(profile["functions"][0]["calls"], 8361, "{engine}");
+        assert!(
+            profile["overhead"]["samples"].as_u64().unwrap() > 1,
+            "{engine}"
+        );
+        let stacks = profile["stacks"].as_array().unwrap();
+        assert!(!stacks.is_empty(), "{engine}");
+        let mut sum = 0;
+        for stack in stacks {
+            let frames: Vec<&str> = stack["frames"].as_str().unwrap().split(';').collect();
+            assert!(
+                frames.iter().all(|f| *f == "fib") && frames.len() <= 18,
+                "{engine}: {frames:?}"
+            );
+            sum += stack["self_ns"].as_u64().unwrap();
+        }
+        assert_eq!(profile["wall_ns"].as_u64().unwrap(), sum, "{engine}");
+        assert_eq!(
+            profile["functions"][0]["total_ns"], profile["wall_ns"],
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn profile_refuses_a_bad_interval_and_one_with_exact() {
+    for (args, expected) in [
+        (&["--interval", "soon"][..], "bad duration `soon`"),
+        (&["--exact", "--interval", "1ms"][..], "cannot be used with"),
+    ] {
+        let mut all = vec!["profile"];
+        all.extend(args);
+        all.extend([GRAPH, "--invoke", "main"]);
+        let out = wasmux(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 #[test]
 fn profile_counts_recursion_once_in_total_time() {
     let out = wasmux(&[

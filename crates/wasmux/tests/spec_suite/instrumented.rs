@@ -20,7 +20,8 @@ use wasmux::wast::ScriptOptions;
 use wasmux::{Limits, Trap};
 
 /// A tank no script empties and a deadline no script reaches: the rewritten code runs in full.
-pub fn options(budget: Duration) -> ScriptOptions {
+/// `engine` picks the probes (see `probes::extend`).
+pub fn options(budget: Duration, engine: &str) -> ScriptOptions {
     ScriptOptions {
         budget,
         limits: Limits {
@@ -28,7 +29,7 @@ pub fn options(budget: Duration) -> ScriptOptions {
             timeout: Some(Duration::from_secs(3600)),
             max_memory: None,
         },
-        extend: Some(crate::probes::extend()),
+        extend: Some(crate::probes::extend(engine)),
     }
 }
 

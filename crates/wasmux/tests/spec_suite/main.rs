@@ -123,8 +123,8 @@ fn instrumented_module_importing_a_table_compiles() {
   (module (import "test" "unknown" (table 10 funcref)) (func (export "f")))
   "unknown import")
 "#;
-    let options = instrumented::options(SCRIPT_BUDGET);
     for engine in wasmux::all_engines() {
+        let options = instrumented::options(SCRIPT_BUDGET, &engine.info().name);
         let report = run_script_with(&engine, "table-import.wast", text, &options);
         assert!(report.is_ok(), "{report}");
         assert_eq!(report.passed(), 1, "{report}");
@@ -152,7 +152,8 @@ fn run_engine(name: &str) {
     ));
     let mut problems = findings.summary(name);
     if instrumented::enabled() {
-        let limited = SuiteRun::new(&engine, &scripts, &instrumented::options(SCRIPT_BUDGET));
+        let options = instrumented::options(SCRIPT_BUDGET, name);
+        let limited = SuiteRun::new(&engine, &scripts, &options);
         limited.print(&format!("spec suite on {name}, instrumented"));
         problems += &instrumented::compare(name, &plain, &limited, &expected);
         problems += &instrumented::check_fuel(name, &limited);
