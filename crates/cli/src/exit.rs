@@ -31,7 +31,8 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
                 eprint!("wasm backtrace:\n{backtrace}");
             } else if matches!(err.downcast_ref::<Error>(), Some(Error::Trap { .. })) {
                 eprintln!(
-                    "note: no wasm backtrace: wasm3 and wasmi record one only with --backtrace"
+                    "note: no wasm backtrace: wasm3 and wasmi record one only with --backtrace, \
+                     wasmer's Singlepass for fuel and timeout traps likewise"
                 );
             }
             ExitCode::from(TRAP_STATUS)

@@ -36,6 +36,10 @@ pub struct EngineCaps {
     /// The engine reports the wasm frames of a trap. Where it does not (wasm3, wasmi), wasmux
     /// can have the guest record them itself (`RuntimeBuilder::record_backtraces`).
     pub backtraces: bool,
+    /// Those frames also for a trap a host function raised: running out of fuel, a timeout,
+    /// a host error. wasmer's Singlepass keeps none for these; wasmux has the guest record
+    /// them there too when asked.
+    pub host_trap_backtraces: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]

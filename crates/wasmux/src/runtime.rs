@@ -87,8 +87,10 @@ impl RuntimeBuilder {
     }
 
     /// On engines that report no frames of a trap (wasm3, wasmi; `EngineCaps::backtraces`),
-    /// has every module record its own (a shadow stack in globals of its own, the innermost
-    /// 64 frames), so that a trap there carries a backtrace as on wasmtime and wasmer. It
+    /// or none of one a host function raised (fuel, timeout: wasmer's Singlepass;
+    /// `EngineCaps::host_trap_backtraces`), has every module record its own (a shadow stack
+    /// in globals of its own, the innermost 64 frames), so that a trap there carries a
+    /// backtrace as on wasmtime. It
     /// costs time on those engines: about 3x on code that does little but call functions
     /// (recursive Fibonacci on wasmi), less on real programs. Other engines ignore it.
     pub fn record_backtraces(mut self, yes: bool) -> Self {
@@ -202,7 +204,7 @@ impl RuntimeBuilder {
         }
         let rewrite = Rewriting {
             opts: instrument_options(engine.as_ref(), &self.limits, self.interruptible),
-            shadow_stack: self.record_backtraces && !engine.info().caps.backtraces,
+            shadow_stack: self.record_backtraces && !engine.info().caps.host_trap_backtraces,
             passes: self.passes,
         };
         Ok(Runtime(Arc::new(Shared {

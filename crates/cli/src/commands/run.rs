@@ -45,7 +45,8 @@ use wasmux_registry::DependencyModule;
     A module exporting `_initialize` (a reactor) has it called first.\n\n\
     A trap is reported with the wasm frames where the guest was, innermost first, named as\n\
     the module's name section has them, with source lines where it carries DWARF (on\n\
-    wasmtime and wasmer; on wasm3 and wasmi with --backtrace; see ENGINES.md). --coredump writes the guest's memory and those\n\
+    wasmtime and wasmer; on wasm3 and wasmi, and for wasmer's fuel and timeout traps, with\n\
+    --backtrace; see ENGINES.md). --coredump writes the guest's memory and those\n\
     frames in the wasm core dump format (tool-conventions' Coredump.md); --stats adds them\n\
     to its JSON line as `trap`.\n\n\
     Compiled code is kept in the compile cache (see --cache) and reused by later runs of the\n\
@@ -82,8 +83,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     coredump: Option<PathBuf>,
     /// On wasm3 and wasmi, which report no frames of a trap, have the guest record them, so
-    /// that a trap prints its backtrace there too. Slower on those engines (up to about 3x on
-    /// code that does little but call); wasmtime and wasmer always report frames.
+    /// that a trap prints its backtrace there too; likewise on wasmer's Singlepass, which has
+    /// none for fuel and timeout traps. Slower there (up to about 3x on code that does
+    /// little but call); wasmtime and wasmer's LLVM always report frames.
     #[arg(long)]
     backtrace: bool,
     /// What to link for imports nothing provides.

@@ -71,7 +71,8 @@ fn a_trap_prints_the_backtrace_below_the_error() {
     assert_eq!(
         err,
         "error: wasm trap: unreachable\n\
-         note: no wasm backtrace: wasm3 and wasmi record one only with --backtrace\n"
+         note: no wasm backtrace: wasm3 and wasmi record one only with --backtrace, wasmer's \
+         Singlepass for fuel and timeout traps likewise\n"
     );
 }
 
@@ -272,6 +273,45 @@ fn an_aot_file_reports_what_it_can() {
             } else {
                 assert_eq!(frame, want, "{limits:?}");
             }
+        }
+    }
+}
+
+/// Fuel and timeout traps are raised by the host, between two instructions of the guest;
+/// their frames are the guest's all the same, on every engine (with --backtrace where the
+/// engine keeps none for such traps: wasm3, wasmi, wasmer's Singlepass).
+#[test]
+fn fuel_and_timeout_traps_have_frames_on_every_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("spin.wat"),
+        r#"(module
+  (func $inner (loop $l (br $l)))
+  (func $outer (call $inner))
+  (func (export "main") (call $outer)))"#,
+    )
+    .unwrap();
+    for engine in super::common::engines() {
+        for (limit, value, trap) in [
+            ("--fuel", "100000", "out of fuel"),
+            ("--timeout", "100ms", "timeout"),
+        ] {
+            let args = [
+                "run", "--engine", &engine, limit, value, "--backtrace", "spin.wat", "--invoke",
+                "main",
+            ];
+            let (out, err) = run(dir.path(), &args);
+            assert_eq!(out.status.code(), Some(134), "{engine} {limit}: {err}");
+            assert!(err.contains(trap), "{engine} {limit}: {err}");
+            let names: Vec<String> = frames(&err)
+                .iter()
+                .map(|f| f.split(" @ ").next().unwrap().to_string())
+                .collect();
+            assert_eq!(
+                names,
+                ["spin.wat!inner", "spin.wat!outer", "spin.wat!main"],
+                "{engine} {limit}: {err}"
+            );
         }
     }
 }

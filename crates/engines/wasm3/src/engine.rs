@@ -43,6 +43,7 @@ impl Wasm3Engine {
                     cross_instance_linking: false,
                     validates: false,
                     backtraces: false,
+                    host_trap_backtraces: false,
                 },
             },
         }

@@ -71,6 +71,7 @@ impl WasmerEngine {
                     simd: true,
                     tail_call: true,
                     exceptions: true,
+                    host_trap_backtraces: true,
                     ..common_caps()
                 },
             },

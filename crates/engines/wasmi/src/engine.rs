@@ -55,6 +55,7 @@ impl WasmiEngine {
                     // preparation is cheap next to the check, which it then mostly repeats.
                     validates: false,
                     backtraces: false,
+                    host_trap_backtraces: false,
                 },
             },
             engines: Mutex::new(Vec::new()),

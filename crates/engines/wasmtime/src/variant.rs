@@ -136,6 +136,7 @@ impl Variant {
                 // every body it compiles with exactly those features.
                 validates: true,
                 backtraces: true,
+                host_trap_backtraces: true,
             },
         }
     }
