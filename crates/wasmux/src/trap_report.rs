@@ -29,20 +29,23 @@ pub(crate) fn guest_frames(
     others: &[InstanceId],
     engine_frames: Backtrace,
 ) -> (Backtrace, Coordinates) {
-    if !engine_frames.is_empty() {
-        return (engine_frames, Coordinates::Compiled);
-    }
     // The called instance's frames are the outermost; an instance it called into (a linked
     // dependency) that still has frames recorded was on the way to the trap. How the two
-    // interleave is not recorded: the dependency's frames are put innermost.
-    let mut backtrace = Backtrace::default();
+    // interleave is not recorded: the dependency's frames are put innermost. Read (and
+    // emptied for the next call) whenever the guest keeps them, and preferred: the engine
+    // has none on wasm3 and wasmi, or none for a trap a host function raised on wasmer's
+    // Singlepass; and these name frames in the coordinates every rewrite maps back from.
+    let mut recorded = Backtrace::default();
     for &id in others.iter().filter(|&&id| id != called).chain([&called]) {
-        if let Some(recorded) = shadow_frames(store, id) {
-            backtrace.frames.extend(recorded.frames);
-            backtrace.omitted += recorded.omitted;
+        if let Some(stack) = shadow_frames(store, id) {
+            recorded.frames.extend(stack.frames);
+            recorded.omitted += stack.omitted;
         }
     }
-    (backtrace, Coordinates::Limits)
+    if recorded.is_empty() && !engine_frames.is_empty() {
+        return (engine_frames, Coordinates::Compiled);
+    }
+    (recorded, Coordinates::Limits)
 }
 
 /// Which code a backtrace's offsets and function indices are in.

@@ -297,7 +297,14 @@ fn fuel_and_timeout_traps_have_frames_on_every_engine() {
             ("--timeout", "100ms", "timeout"),
         ] {
             let args = [
-                "run", "--engine", &engine, limit, value, "--backtrace", "spin.wat", "--invoke",
+                "run",
+                "--engine",
+                &engine,
+                limit,
+                value,
+                "--backtrace",
+                "spin.wat",
+                "--invoke",
                 "main",
             ];
             let (out, err) = run(dir.path(), &args);
