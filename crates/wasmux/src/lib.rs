@@ -49,9 +49,9 @@ pub use prepare::compile;
 pub use prepared::PreparedModule;
 pub use runtime::{InstanceFuncs, Runtime, RuntimeBuilder};
 pub use wasmux_core::{
-    parse_duration, parse_size, AnyRef, Caller, EngineCaps, EngineInfo, Error, ErrorKind,
-    ExportKind, ExportType, FuncType, GlobalType, HostError, HostFunc, Interrupt, Limits,
-    MemoryType, TableType, Trap, Val, ValType, CALLER_MEMORY,
+    parse_duration, parse_size, AnyRef, Backtrace, Caller, EngineCaps, EngineInfo, Error,
+    ErrorKind, ExportKind, ExportType, Frame, FuncType, GlobalType, HostError, HostFunc, Interrupt,
+    Limits, MemoryType, TableType, Trap, Val, ValType, CALLER_MEMORY,
 };
 
 /// What an engine adapter implements, for embedders who drive an engine directly (the spec

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 use wasmux_core::{CompiledModule, Engine, Error, Limits};
-use wasmux_instrument::{InstrumentError, Options, Origin};
+use wasmux_instrument::{Added, InstrumentError, Options, Origin};
 
 use crate::pass::{combine, Rewriting};
 
@@ -64,11 +64,22 @@ pub(crate) fn rewrite<'a>(
     wasm: &'a [u8],
     rewriting: &Rewriting,
 ) -> Result<Cow<'a, [u8]>, Error> {
+    rewrite_reported(engine, name, wasm, rewriting).map(|(bytes, _)| bytes)
+}
+
+/// [`rewrite`], and what every rewrite added, combined: where each function of the output
+/// comes from in `wasm`.
+pub(crate) fn rewrite_reported<'a>(
+    engine: &dyn Engine,
+    name: &str,
+    wasm: &'a [u8],
+    rewriting: &Rewriting,
+) -> Result<(Cow<'a, [u8]>, Added), Error> {
     // `wasm` is already validated (by `Module`, `compile` or the spec runner; its bodies by
     // `prepare_with` where rewriting follows), so rewriting does not validate it again.
     crate::host_limits::check(name, wasm)?;
     if rewriting.changes_nothing() {
-        return Ok(Cow::Borrowed(wasm));
+        return Ok((Cow::Borrowed(wasm), Added::default()));
     }
     let fail = |e| instrument_error(engine, name, e);
     let first = wasmux_instrument::instrument_reported(wasm, &rewriting.opts).map_err(fail)?;
@@ -83,7 +94,7 @@ pub(crate) fn rewrite<'a>(
         bytes = next.wasm;
         added = combine(added, next.added);
     }
-    Ok(Cow::Owned(bytes))
+    Ok((Cow::Owned(bytes), added))
 }
 
 /// An instruction the engine refused, named where the user's module has it: rewriting

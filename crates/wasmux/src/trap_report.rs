@@ -131,21 +131,37 @@ pub(crate) fn resolve(
         }
         return;
     };
+    let view = ModuleView::new(source);
     if coordinates == Coordinates::Compiled
         && (rewriting.shadow_stack || !rewriting.passes.is_empty())
     {
-        // Code rewritten again after the limits (probes of a profiler): its indices and
-        // offsets cannot be traced back; the engine's names stand.
+        // Code rewritten again after the limits (probes of a profiler): its functions are
+        // traced back through what every rewrite reported (done again: the trap path only),
+        // its offsets are not; where even that fails, the engine's names stand.
+        let engine = prepared.runtime.shared().engine.clone();
+        let funcs = crate::prepare::rewrite_reported(
+            engine.as_ref(),
+            &prepared.code.name,
+            source,
+            rewriting,
+        )
+        .ok()
+        .map(|(_, added)| added.funcs);
         for &i in frames {
             let frame = &mut backtrace.frames[i];
             frame.module = Some(module.clone());
-            frame.func = None;
+            frame.func = frame
+                .func
+                .zip(funcs.as_ref())
+                .and_then(|(f, map)| map.get(f));
             frame.offset = None;
+            if let Some(name) = frame.func.and_then(|f| view.names.get(&f)) {
+                frame.name = Some(name.clone());
+            }
             frame.name = frame.name.take().map(demangle);
         }
         return;
     }
-    let view = ModuleView::new(source);
     let mapped = Mapped::new(source, opts, backtrace, frames);
     for (k, &i) in frames.iter().enumerate() {
         let frame = &mut backtrace.frames[i];

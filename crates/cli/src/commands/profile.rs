@@ -70,7 +70,7 @@ pub fn run(args: ProfileArgs) -> Result<ExitCode> {
         let profiler = Profiler::new();
         let hooks = run::Hooks {
             extend: &|builder| profiler.install(builder),
-            after: &|_| profiler.unwind(),
+            after: &|_, _| profiler.unwind(),
         };
         let outcome = run::run_with(run_args, &hooks);
         (outcome, profiler.profile(&symbols))
@@ -79,7 +79,10 @@ pub fn run(args: ProfileArgs) -> Result<ExitCode> {
         let failed = std::cell::Cell::new(None);
         let hooks = run::Hooks {
             extend: &|builder| sampler.install(builder),
-            after: &|instance| {
+            after: &|instance, error| {
+                if let Some(backtrace) = error.and_then(wasmux::Error::backtrace) {
+                    sampler.name_from(backtrace);
+                }
                 if let Err(e) = sampler.collect(instance) {
                     failed.set(Some(e));
                 }

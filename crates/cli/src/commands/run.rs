@@ -112,7 +112,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         args,
         &Hooks {
             extend: &|builder| builder,
-            after: &|_| {},
+            after: &|_, _| {},
         },
     )
 }
@@ -121,9 +121,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 pub struct Hooks<'a> {
     /// Adds to the runtime: passes and the host functions they import.
     pub extend: &'a dyn Fn(RuntimeBuilder) -> RuntimeBuilder,
-    /// Called with the instance as soon as the guest's call ends, however it ended: to read
-    /// what the guest kept for the host.
-    pub after: &'a dyn Fn(&mut Instance),
+    /// Called with the instance and the call's error, if any, as soon as the guest's call
+    /// ends, however it ended: to read what the guest kept for the host.
+    pub after: &'a dyn Fn(&mut Instance, Option<&Error>),
 }
 
 impl RunArgs {
@@ -249,7 +249,7 @@ pub fn run_with(args: RunArgs, hooks: &Hooks) -> Result<ExitCode> {
     } else {
         instance.call_with_strings(&func, params)
     };
-    (hooks.after)(&mut instance);
+    (hooks.after)(&mut instance, result.as_ref().err());
     if args.stats {
         let trap = result.as_ref().err().filter(|e| e.as_trap().is_some());
         eprintln!(

@@ -60,7 +60,7 @@ pub fn run(args: TraceArgs) -> Result<ExitCode> {
         args.run,
         &run::Hooks {
             extend: &|builder| tracer.install(builder),
-            after: &|_| {},
+            after: &|_, _| {},
         },
     );
     tracer.finish().context("cannot write the trace")?;

@@ -235,6 +235,42 @@ fn profile_reports_a_guest_that_traps_and_exits_as_the_trap_does() {
     assert!(text.contains("boom") && text.contains("deep"), "{text}");
 }
 
+/// The frames a trap left running are named from its backtrace (with --backtrace where the
+/// engine keeps none), so the samples taken in them are not left `[unknown]`.
+#[test]
+fn profile_names_the_frames_a_trap_left_from_its_backtrace_on_every_engine() {
+    for engine in engines() {
+        let out = wasmux(&[
+            "profile",
+            "--json",
+            "--interval",
+            "5us",
+            "--backtrace",
+            "--engine",
+            &engine,
+            "tests/devtools/deeptrap.wat",
+            "--invoke",
+            "main",
+        ]);
+        assert_eq!(out.status.code(), Some(134), "{engine}: {}", stderr(&out));
+        let profile: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let stacks: Vec<&str> = profile["stacks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["frames"].as_str().unwrap())
+            .collect();
+        assert!(stacks.contains(&"main;busy"), "{engine}: {stacks:?}");
+        for stack in &stacks {
+            assert!(
+                stack.starts_with("main") && !stack.contains("[unknown]"),
+                "{engine}: {stack}"
+            );
+        }
+        assert_eq!(calls(&profile).len(), 4, "{engine}");
+    }
+}
+
 #[test]
 fn profile_of_bad_input_fails_clearly() {
     let out = wasmux(&["profile", "no/such/module.wasm"]);

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use wasmux::pass::{Added, InstrumentError, Instrumented, Pass};
-use wasmux::{Error, FuncType, HostFunc, Instance, RuntimeBuilder, Val, ValType};
+use wasmux::{Backtrace, Error, Frame, FuncType, HostFunc, Instance, RuntimeBuilder, Val, ValType};
 use wasmux_instrument::sample::{
     sample, COUNT, FLUSH_EXPORT, HOST_ENTER, HOST_EXIT, RESOLVE, SAMPLE_MODULE, TICK,
 };
@@ -168,6 +168,23 @@ impl Sampler {
     pub fn collect(&self, instance: &mut Instance) -> Result<(), Error> {
         lock(&self.state).tree.unwind();
         instance.call_hidden(FLUSH_EXPORT, &[]).map(|_| ())
+    }
+
+    /// Names the frames a trap left running from its backtrace (as the facade gives it, in
+    /// the user's module), so that they do not stay `[unknown]`. Only a whole backtrace of
+    /// one module is used: the guest's levels count that module's functions.
+    pub fn name_from(&self, backtrace: &Backtrace) {
+        let frames: Vec<&Frame> = backtrace
+            .frames
+            .iter()
+            .filter(|f| f.func.is_some())
+            .collect();
+        let one_module = frames.windows(2).all(|w| w[0].module == w[1].module);
+        if backtrace.omitted > 0 || !one_module {
+            return;
+        }
+        let funcs: Vec<u32> = frames.iter().rev().filter_map(|f| f.func).collect();
+        lock(&self.state).tree.name_running(&funcs);
     }
 
     /// What was recorded so far, named from `symbols` (the user's module).

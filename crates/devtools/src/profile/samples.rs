@@ -93,12 +93,18 @@ impl SampleTree {
 
     /// The frame at `level` returns at `now`: it was `func`.
     pub fn resolve(&mut self, now: u64, func: u32, level: u32) {
+        self.name_level(Some(now), func, level);
+    }
+
+    /// Names the frame at `level` `func`; when it returned at `now` (rather than ended in a
+    /// trap), it takes the time since the last sample if it is the outermost.
+    fn name_level(&mut self, returned: Option<u64>, func: u32, level: u32) {
         let level = level as usize;
         if level == 0 || self.live.len() < level {
             return;
         }
         self.live.truncate(level);
-        if level == 1 {
+        if let (1, Some(now)) = (level, returned) {
             // The outermost frame returns: the time since the last sample, which no later
             // sample will claim, is its own.
             let node = self.live[0];
@@ -125,6 +131,17 @@ impl SampleTree {
         let node = self.child(caller, import, true);
         self.nodes[node].self_ns += now.saturating_sub(start);
         self.last = Some(now);
+    }
+
+    /// Names the frames still running from `funcs`, the whole stack outermost first (as a
+    /// backtrace gives it), when it is at least as deep as what the host follows.
+    pub fn name_running(&mut self, funcs: &[u32]) {
+        if funcs.len() < self.live.len() {
+            return;
+        }
+        while let Some(level) = std::num::NonZeroUsize::new(self.live.len()) {
+            self.name_level(None, funcs[level.get() - 1], level.get() as u32);
+        }
     }
 
     /// Forgets the stack a trap or an exit left (its frames stay unnamed) and the time of
