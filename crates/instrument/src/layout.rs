@@ -5,7 +5,7 @@ use wasm_encoder::ValType;
 use crate::analyze::Info;
 use crate::helpers::{Context, Helper};
 use crate::meter::{Fuel, Interrupt};
-use crate::{Added, AddedImport, AddedKind, FuncMap, InstrumentError, Options};
+use crate::{Added, AddedImport, AddedKind, InstrumentError, Options};
 
 /// A function type added after the module's own types.
 pub(crate) type Signature = (Vec<ValType>, Vec<ValType>);
@@ -121,10 +121,8 @@ impl Layout {
                 kind: AddedKind::Func { params, results },
             });
         }
-        let mut funcs = FuncMap::default();
-        funcs.push(self.imported_funcs, Some(0));
-        funcs.push(self.func_shift, None);
-        funcs.push(info.defined_funcs, Some(self.imported_funcs));
+        let mut funcs =
+            crate::extend::func_map(self.imported_funcs, self.func_shift, info.defined_funcs);
         funcs.push(self.helpers.len() as u32, None);
         Added {
             imports,
@@ -140,11 +138,7 @@ impl Layout {
 
     /// The new index of one of the module's own functions.
     pub(crate) fn function_index(&self, func: u32) -> u32 {
-        if func < self.imported_funcs {
-            func
-        } else {
-            func + self.func_shift
-        }
+        crate::extend::moved_func(func, self.imported_funcs, self.func_shift)
     }
 
     pub(crate) fn helper_index(&self, helper: Helper) -> u32 {

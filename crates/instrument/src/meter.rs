@@ -8,6 +8,7 @@ use wasmparser::{FunctionBody, Operator};
 use crate::cost::{cost, ends_segment};
 use crate::helpers::Helper;
 use crate::lower;
+use crate::read_body::{read_locals, read_operators};
 use crate::InstrumentError;
 
 /// The fuel global and the import that traps when it runs out.
@@ -225,19 +226,8 @@ pub(crate) fn rewrite_body<R>(
 where
     R: Reencode<Error = InstrumentError> + ?Sized,
 {
-    let mut locals = Vec::new();
-    let mut next_local = params;
-    let mut reader = body.get_locals_reader()?;
-    for _ in 0..reader.get_count() {
-        let (count, ty) = reader.read()?;
-        next_local = next_local.saturating_add(count);
-        locals.push((count, reencoder.val_type(ty)?));
-    }
-    let mut reader = body.get_operators_reader()?;
-    let mut ops = Vec::new();
-    while !reader.eof() {
-        ops.push(reader.read_with_offset()?);
-    }
+    let (mut locals, mut next_local) = read_locals(reencoder, body, params)?;
+    let ops = read_operators(body)?;
     let cache = !catches(&ops);
     let mut cached = |ty| {
         locals.push((1, ty));

@@ -4,9 +4,9 @@
 //! never charged fuel and the limits pass need not know it.
 //!
 //! Every probe is an import of module [`PROBE_MODULE`] taking the function index first, as the
-//! user's module numbers it (through the earlier rewrite's [`FuncMap`]), then, with
-//! [`ProbeOptions::values`], the values as `i64`s: an `i32` zero-extended, an `f32` or `f64` as
-//! its bits, a `v128` or a reference as 0 (too wide, or opaque). Names say what and how many:
+//! user's module numbers it (through the earlier rewrite's [`FuncMap`](crate::FuncMap)), then,
+//! with [`ProbeOptions::values`], the values as `i64`s: an `i32` zero-extended, an `f32` or `f64`
+//! as its bits, a `v128` or a reference as 0 (too wide, or opaque). Names say what and how many:
 //!
 //! - `enter{N}` (func, N parameters) at the entry of a function with N parameters;
 //! - `exit{N}` (func, N results) when it returns with N results (`return`, the final `end`),
@@ -23,13 +23,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use wasm_encoder::reencode::{utils, Error, Reencode};
+use wasm_encoder::reencode::{Error, Reencode};
 use wasm_encoder::{
-    EntityType, Function, ImportSection, Instruction as I, Module, SectionId, TypeSection, ValType,
+    EntityType, Function, ImportSection, Instruction as I, SectionId, TypeSection, ValType,
 };
 use wasmparser::{CompositeInnerType, FunctionBody, Operator, Parser, Payload, TypeRef};
 
-use crate::report::{Added, AddedImport, AddedKind, FuncMap, Instrumented};
+use crate::extend::{self, Additions};
+use crate::read_body::read_locals;
+use crate::report::{Added, AddedImport, AddedKind, Instrumented};
 use crate::InstrumentError;
 
 /// The module name of every probe import.
@@ -65,19 +67,9 @@ pub fn probe(
         opts,
         earlier,
         next_body: 0,
-        imports_written: false,
     };
-    let mut module = Module::new();
-    pass.parse_core_module(&mut module, Parser::new(0), wasm)
-        .map_err(|e| match e {
-            Error::UserError(e) => e,
-            Error::ParseError(e) => InstrumentError::from_parser(e),
-            other => InstrumentError::Encode(other.to_string()),
-        })?;
-    let mut funcs = FuncMap::default();
-    funcs.push(scan.imported, Some(0));
-    funcs.push(plan.imports.len() as u32, None);
-    funcs.push(scan.defined.len() as u32, Some(scan.imported));
+    let wasm = extend::run(&mut pass, wasm)?;
+    let funcs = extend::func_map(scan.imported, plan.shift(), scan.defined.len() as u32);
     let imports = plan
         .imports
         .iter()
@@ -91,7 +83,7 @@ pub fn probe(
         })
         .collect();
     Ok(Instrumented {
-        wasm: module.finish(),
+        wasm,
         added: Added {
             imports,
             exports: vec![],
@@ -273,11 +265,15 @@ struct ProbePass<'a> {
     opts: &'a ProbeOptions,
     earlier: &'a Added,
     next_body: usize,
-    /// Whether the import section the input lacks has been written.
-    imports_written: bool,
 }
 
-impl ProbePass<'_> {
+impl Additions for ProbePass<'_> {
+    /// The import section, where the input has none; a module with functions always has a
+    /// type section.
+    fn creates(&self, id: SectionId) -> bool {
+        id == SectionId::Import && !self.scan.has_imports
+    }
+
     fn add_types(&self, types: &mut TypeSection) {
         for &n in &self.plan.new_types {
             let params = ProbeImport {
@@ -289,12 +285,14 @@ impl ProbePass<'_> {
         }
     }
 
-    fn add_imports(&self, imports: &mut ImportSection) {
+    fn add_func_imports(&self, imports: &mut ImportSection) {
         for (p, &ty) in self.plan.imports.iter().zip(&self.plan.types) {
             imports.import(PROBE_MODULE, &p.name, EntityType::Function(ty));
         }
     }
+}
 
+impl ProbePass<'_> {
     /// The user's index of input function `func`, if it is the user's.
     fn user_index(&self, func: u32) -> Option<u32> {
         self.earlier.funcs.get(func)
@@ -311,78 +309,14 @@ impl Reencode for ProbePass<'_> {
     type Error = InstrumentError;
 
     fn function_index(&mut self, func: u32) -> Result<u32, Error<InstrumentError>> {
-        Ok(if func < self.scan.imported {
-            func
-        } else {
-            func + self.plan.shift()
-        })
+        Ok(extend::moved_func(
+            func,
+            self.scan.imported,
+            self.plan.shift(),
+        ))
     }
 
-    fn intersperse_section_hook(
-        &mut self,
-        module: &mut Module,
-        _after: Option<SectionId>,
-        before: Option<SectionId>,
-    ) -> Result<(), Error<InstrumentError>> {
-        // The import section goes right after the type section, which a module with
-        // functions always has.
-        if !self.scan.has_imports
-            && !self.imports_written
-            && matches!(
-                before,
-                Some(
-                    SectionId::Function
-                        | SectionId::Table
-                        | SectionId::Memory
-                        | SectionId::Tag
-                        | SectionId::Global
-                        | SectionId::Export
-                        | SectionId::Start
-                        | SectionId::Element
-                        | SectionId::DataCount
-                        | SectionId::Code
-                )
-            )
-        {
-            let mut s = ImportSection::new();
-            self.add_imports(&mut s);
-            module.section(&s);
-            self.imports_written = true;
-        }
-        Ok(())
-    }
-
-    fn parse_type_section(
-        &mut self,
-        types: &mut TypeSection,
-        section: wasmparser::TypeSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_type_section(self, types, section)?;
-        self.add_types(types);
-        Ok(())
-    }
-
-    fn parse_import_section(
-        &mut self,
-        imports: &mut ImportSection,
-        section: wasmparser::ImportSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        let all = section.into_imports().collect::<Result<Vec<_>, _>>()?;
-        // After the last function import, as the limits pass places its own (wasm3 0.3
-        // misreads imports placed after a table import).
-        let split = all
-            .iter()
-            .rposition(|i| matches!(i.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)))
-            .map_or(0, |last| last + 1);
-        for import in &all[..split] {
-            self.parse_import(imports, *import)?;
-        }
-        self.add_imports(imports);
-        for import in &all[split..] {
-            self.parse_import(imports, *import)?;
-        }
-        Ok(())
-    }
+    extend::added_sections!(types imports);
 
     fn parse_function_body(
         &mut self,
@@ -476,13 +410,7 @@ impl ProbePass<'_> {
         let (params, results) = self.scan.func_type(self.scan.defined[body_index]);
         let params = self.val_types(params)?;
         let results = self.val_types(results)?;
-        let mut locals = Vec::new();
-        let mut declared = params.len() as u32;
-        for pair in func.get_locals_reader()? {
-            let (n, ty) = pair?;
-            declared += n;
-            locals.push((n, self.val_type(ty)?));
-        }
+        let (mut locals, declared) = read_locals(self, func, params.len() as u32)?;
         // Spare locals for the largest set of values of each type one probe site moves.
         let mut temps = Temps::new(declared);
         if self.opts.values {

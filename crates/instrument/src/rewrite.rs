@@ -6,9 +6,10 @@ use wasm_encoder::{
     CodeSection, ConstExpr, EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection,
     GlobalType, ImportSection, MemorySection, Module, SectionId, TypeSection, ValType,
 };
-use wasmparser::{KnownCustom, Parser, TypeRef};
+use wasmparser::KnownCustom;
 
 use crate::analyze::{cap_in_own_pages, Info};
+use crate::extend::{self, Additions};
 use crate::layout::Layout;
 use crate::meter::{self, BodyContext, Span};
 use crate::{InstrumentError, Options};
@@ -33,15 +34,7 @@ pub(crate) fn rewrite(
         next_body: 0,
         record,
     };
-    let mut module = Module::new();
-    rewriter
-        .parse_core_module(&mut module, Parser::new(0), wasm)
-        .map_err(|e| match e {
-            Error::UserError(e) => e,
-            Error::ParseError(e) => InstrumentError::from_parser(e),
-            other => InstrumentError::Encode(other.to_string()),
-        })?;
-    Ok(module.finish())
+    extend::run(&mut rewriter, wasm)
 }
 
 struct Rewriter<'a> {
@@ -51,36 +44,6 @@ struct Rewriter<'a> {
     /// Index (among defined functions) of the next body to rewrite.
     next_body: usize,
     record: Option<&'a [Recorded]>,
-}
-
-/// Sections this pass may have to create, in the order the binary format requires.
-pub(crate) const CREATABLE: [SectionId; 6] = [
-    SectionId::Type,
-    SectionId::Import,
-    SectionId::Function,
-    SectionId::Global,
-    SectionId::Export,
-    SectionId::Code,
-];
-
-/// Position of a non-custom section in a module.
-pub(crate) fn rank(id: SectionId) -> u8 {
-    match id {
-        SectionId::Type => 1,
-        SectionId::Import => 2,
-        SectionId::Function => 3,
-        SectionId::Table => 4,
-        SectionId::Memory => 5,
-        SectionId::Tag => 6,
-        SectionId::Global => 7,
-        SectionId::Export => 8,
-        SectionId::Start => 9,
-        SectionId::Element => 10,
-        SectionId::DataCount => 11,
-        SectionId::Code => 12,
-        SectionId::Data => 13,
-        _ => 0,
-    }
 }
 
 impl Rewriter<'_> {
@@ -112,16 +75,27 @@ impl Rewriter<'_> {
             _ => false,
         }
     }
+}
 
-    fn add_types(&self, types: &mut TypeSection) {
-        for (params, results) in &self.layout.types {
-            types
-                .ty()
-                .function(params.iter().copied(), results.iter().copied());
-        }
+impl Additions for Rewriter<'_> {
+    fn creates(&self, id: SectionId) -> bool {
+        let l = self.layout;
+        let needed = match id {
+            SectionId::Type => !l.types.is_empty(),
+            SectionId::Import => !l.imports.is_empty() || !l.global_imports.is_empty(),
+            SectionId::Function | SectionId::Code => !l.helpers.is_empty(),
+            SectionId::Global => !l.globals.is_empty(),
+            SectionId::Export => !l.exports.is_empty(),
+            _ => false,
+        };
+        needed && !self.info.sections.contains(&(id as u8))
     }
 
-    fn add_global_imports(&self, imports: &mut ImportSection) {
+    fn add_types(&self, types: &mut TypeSection) {
+        extend::add_signatures(types, &self.layout.types);
+    }
+
+    fn add_leading_imports(&self, imports: &mut ImportSection) {
         let tank = EntityType::Global(GlobalType {
             val_type: ValType::I64,
             mutable: true,
@@ -132,7 +106,7 @@ impl Rewriter<'_> {
         }
     }
 
-    fn add_imports(&self, imports: &mut ImportSection) {
+    fn add_func_imports(&self, imports: &mut ImportSection) {
         for &(name, ty) in &self.layout.imports {
             imports.import(crate::RUNTIME_MODULE, name, EntityType::Function(ty));
         }
@@ -171,20 +145,6 @@ impl Rewriter<'_> {
             code.function(&helper.body(&cx));
         }
     }
-
-    /// Whether `id` must be created: something is added to it and the module has none.
-    fn must_create(&self, id: SectionId) -> bool {
-        let l = self.layout;
-        let needed = match id {
-            SectionId::Type => !l.types.is_empty(),
-            SectionId::Import => !l.imports.is_empty() || !l.global_imports.is_empty(),
-            SectionId::Function | SectionId::Code => !l.helpers.is_empty(),
-            SectionId::Global => !l.globals.is_empty(),
-            SectionId::Export => !l.exports.is_empty(),
-            _ => false,
-        };
-        needed && !self.info.sections.contains(&(id as u8))
-    }
 }
 
 impl Reencode for Rewriter<'_> {
@@ -198,98 +158,7 @@ impl Reencode for Rewriter<'_> {
         Ok(self.layout.global_index(global))
     }
 
-    fn intersperse_section_hook(
-        &mut self,
-        module: &mut Module,
-        after: Option<SectionId>,
-        before: Option<SectionId>,
-    ) -> Result<(), Error<InstrumentError>> {
-        let lo = after.map_or(0, rank);
-        let hi = before.map_or(u8::MAX, rank);
-        for id in CREATABLE {
-            if !(lo < rank(id) && rank(id) < hi && self.must_create(id)) {
-                continue;
-            }
-            match id {
-                SectionId::Type => {
-                    let mut s = TypeSection::new();
-                    self.add_types(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Import => {
-                    let mut s = ImportSection::new();
-                    self.add_global_imports(&mut s);
-                    self.add_imports(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Function => {
-                    let mut s = FunctionSection::new();
-                    self.add_functions(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Global => {
-                    let mut s = GlobalSection::new();
-                    self.add_globals(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Export => {
-                    let mut s = ExportSection::new();
-                    self.add_exports(&mut s);
-                    module.section(&s);
-                }
-                _ => {
-                    let mut s = CodeSection::new();
-                    self.add_code(&mut s);
-                    module.section(&s);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn parse_type_section(
-        &mut self,
-        types: &mut TypeSection,
-        section: wasmparser::TypeSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_type_section(self, types, section)?;
-        self.add_types(types);
-        Ok(())
-    }
-
-    fn parse_import_section(
-        &mut self,
-        imports: &mut ImportSection,
-        section: wasmparser::ImportSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        let all = section.into_imports().collect::<Result<Vec<_>, _>>()?;
-        // The added function imports go right after the input's last function import, not at
-        // the end: function indices come out the same, and wasm3 0.3, which skips the type of
-        // an imported table without reading it, then misparses nothing after a table import.
-        let split = all
-            .iter()
-            .rposition(|i| matches!(i.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)))
-            .map_or(0, |last| last + 1);
-        self.add_global_imports(imports);
-        for import in &all[..split] {
-            self.parse_import(imports, *import)?;
-        }
-        self.add_imports(imports);
-        for import in &all[split..] {
-            self.parse_import(imports, *import)?;
-        }
-        Ok(())
-    }
-
-    fn parse_function_section(
-        &mut self,
-        functions: &mut FunctionSection,
-        section: wasmparser::FunctionSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_function_section(self, functions, section)?;
-        self.add_functions(functions);
-        Ok(())
-    }
+    extend::added_sections!(types imports functions globals exports code);
 
     fn parse_element(
         &mut self,
@@ -329,36 +198,6 @@ impl Reencode for Rewriter<'_> {
         Ok(())
     }
 
-    fn parse_global_section(
-        &mut self,
-        globals: &mut GlobalSection,
-        section: wasmparser::GlobalSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_global_section(self, globals, section)?;
-        self.add_globals(globals);
-        Ok(())
-    }
-
-    fn parse_export_section(
-        &mut self,
-        exports: &mut ExportSection,
-        section: wasmparser::ExportSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_export_section(self, exports, section)?;
-        self.add_exports(exports);
-        Ok(())
-    }
-
-    fn parse_code_section(
-        &mut self,
-        code: &mut CodeSection,
-        section: wasmparser::CodeSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_code_section(self, code, section)?;
-        self.add_code(code);
-        Ok(())
-    }
-
     fn parse_function_body(
         &mut self,
         code: &mut CodeSection,
@@ -390,8 +229,7 @@ impl Reencode for Rewriter<'_> {
         module: &mut Module,
         section: wasmparser::CustomSectionReader<'_>,
     ) -> Result<(), Error<InstrumentError>> {
-        if section.name().starts_with(".debug_") {
-            // DWARF addresses code by offset, and every offset changes.
+        if extend::is_dwarf(&section) {
             return Ok(());
         }
         if let KnownCustom::Name(names) = section.as_known() {

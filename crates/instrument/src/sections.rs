@@ -40,7 +40,10 @@ fn copy(module: &[u8], keep: impl Fn(u8) -> bool) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn read_leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+/// The unsigned LEB128 `u32` at `bytes[*pos..]` (a section's size, a name's length), moving
+/// `pos` past it; `None` if the bytes end first or the number does not fit in 32 bits. For
+/// walking a module's sections without a full parse.
+pub fn read_leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
     let mut result = 0u32;
     for shift in (0..35).step_by(7) {
         let byte = *bytes.get(*pos)?;

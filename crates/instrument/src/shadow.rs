@@ -65,9 +65,8 @@ mod pass;
 mod ring;
 mod traps;
 
-use wasm_encoder::reencode::{Error, Reencode, RoundtripReencoder};
-use wasm_encoder::{BlockType, Module, ValType};
-use wasmparser::Parser;
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{BlockType, ValType};
 
 pub use decode::{decode_shadow_stack, ShadowFrame, ShadowStack};
 
@@ -104,18 +103,12 @@ pub fn shadow_stack(wasm: &[u8], earlier: &Added) -> Result<Instrumented, Instru
         layout: &layout,
         next_body: 0,
     };
-    let mut module = Module::new();
-    pass.parse_core_module(&mut module, Parser::new(0), wasm)
-        .map_err(|e| match e {
-            Error::UserError(e) => e,
-            Error::ParseError(e) => InstrumentError::from_parser(e),
-            other => InstrumentError::Encode(other.to_string()),
-        })?;
+    let wasm = crate::extend::run(&mut pass, wasm)?;
     let mut funcs = FuncMap::default();
     funcs.push(layout.first_helper, Some(0));
     funcs.push(Helper::ALL.len() as u32, None);
     Ok(Instrumented {
-        wasm: module.finish(),
+        wasm,
         added: Added {
             imports: Vec::new(),
             exports: Helper::ALL

@@ -8,6 +8,7 @@ use wasmparser::{FunctionBody, Operator};
 use super::ring::Globals;
 use super::traps::may_trap;
 use super::SLOTS;
+use crate::read_body::{read_locals, read_operators};
 use crate::InstrumentError;
 
 /// What an instrumented body refers to.
@@ -46,19 +47,8 @@ pub(crate) fn instrument<R>(
 where
     R: Reencode<Error = InstrumentError> + ?Sized,
 {
-    let mut locals = Vec::new();
-    let mut next_local = params;
-    let mut reader = body.get_locals_reader()?;
-    for _ in 0..reader.get_count() {
-        let (count, ty) = reader.read()?;
-        next_local = next_local.saturating_add(count);
-        locals.push((count, reencoder.val_type(ty)?));
-    }
-    let mut reader = body.get_operators_reader()?;
-    let mut ops = Vec::new();
-    while !reader.eof() {
-        ops.push(reader.read_with_offset()?);
-    }
+    let (mut locals, next_local) = read_locals(reencoder, body, params)?;
+    let ops = read_operators(body)?;
     if !ops.iter().any(|(op, _)| may_trap(op)) {
         return Ok(None);
     }

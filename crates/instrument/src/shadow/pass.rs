@@ -11,7 +11,7 @@ use wasm_encoder::{
 use super::ring::{Globals, Helper};
 use super::{body, ShadowLayout};
 use crate::analyze::Info;
-use crate::rewrite::{rank, CREATABLE};
+use crate::extend::{self, Additions};
 use crate::InstrumentError;
 
 /// The `Reencode` pass: everything as it is, the added items appended.
@@ -22,13 +22,14 @@ pub(super) struct Shadower<'a> {
     pub next_body: u32,
 }
 
-impl Shadower<'_> {
+impl Additions for Shadower<'_> {
+    /// Every creatable section but the imports gets something.
+    fn creates(&self, id: SectionId) -> bool {
+        id != SectionId::Import && !self.info.sections.contains(&(id as u8))
+    }
+
     fn add_types(&self, types: &mut TypeSection) {
-        for (params, results) in &self.layout.types {
-            types
-                .ty()
-                .function(params.iter().copied(), results.iter().copied());
-        }
+        extend::add_signatures(types, &self.layout.types);
     }
 
     fn add_functions(&self, functions: &mut FunctionSection) {
@@ -65,108 +66,12 @@ impl Shadower<'_> {
             code.function(&helper.body(self.layout.globals));
         }
     }
-
-    fn has(&self, id: SectionId) -> bool {
-        self.info.sections.contains(&(id as u8))
-    }
 }
 
 impl Reencode for Shadower<'_> {
     type Error = InstrumentError;
 
-    fn intersperse_section_hook(
-        &mut self,
-        module: &mut Module,
-        after: Option<SectionId>,
-        before: Option<SectionId>,
-    ) -> Result<(), Error<InstrumentError>> {
-        let lo = after.map_or(0, rank);
-        let hi = before.map_or(u8::MAX, rank);
-        for id in CREATABLE {
-            // Every creatable section but the imports gets something.
-            if id == SectionId::Import || !(lo < rank(id) && rank(id) < hi) || self.has(id) {
-                continue;
-            }
-            match id {
-                SectionId::Type => {
-                    let mut s = TypeSection::new();
-                    self.add_types(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Function => {
-                    let mut s = FunctionSection::new();
-                    self.add_functions(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Global => {
-                    let mut s = GlobalSection::new();
-                    self.add_globals(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Export => {
-                    let mut s = ExportSection::new();
-                    self.add_exports(&mut s);
-                    module.section(&s);
-                }
-                _ => {
-                    let mut s = CodeSection::new();
-                    self.add_code(&mut s);
-                    module.section(&s);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn parse_type_section(
-        &mut self,
-        types: &mut TypeSection,
-        section: wasmparser::TypeSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_type_section(self, types, section)?;
-        self.add_types(types);
-        Ok(())
-    }
-
-    fn parse_function_section(
-        &mut self,
-        functions: &mut FunctionSection,
-        section: wasmparser::FunctionSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_function_section(self, functions, section)?;
-        self.add_functions(functions);
-        Ok(())
-    }
-
-    fn parse_global_section(
-        &mut self,
-        globals: &mut GlobalSection,
-        section: wasmparser::GlobalSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_global_section(self, globals, section)?;
-        self.add_globals(globals);
-        Ok(())
-    }
-
-    fn parse_export_section(
-        &mut self,
-        exports: &mut ExportSection,
-        section: wasmparser::ExportSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_export_section(self, exports, section)?;
-        self.add_exports(exports);
-        Ok(())
-    }
-
-    fn parse_code_section(
-        &mut self,
-        code: &mut CodeSection,
-        section: wasmparser::CodeSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_code_section(self, code, section)?;
-        self.add_code(code);
-        Ok(())
-    }
+    extend::added_sections!(types functions globals exports code);
 
     fn parse_function_body(
         &mut self,
@@ -195,8 +100,7 @@ impl Reencode for Shadower<'_> {
         module: &mut Module,
         section: wasmparser::CustomSectionReader<'_>,
     ) -> Result<(), Error<InstrumentError>> {
-        if section.name().starts_with(".debug_") {
-            // DWARF addresses code by offset, and every offset changes.
+        if extend::is_dwarf(&section) {
             return Ok(());
         }
         utils::parse_custom_section(self, module, section)

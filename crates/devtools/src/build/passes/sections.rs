@@ -4,6 +4,7 @@
 use super::super::error::PassError;
 use std::ops::Range;
 use wasmparser::{BinaryReaderError, Validator, WasmFeatures};
+use wasmux_instrument::sections::read_leb_u32;
 
 /// Validates `wasm` as a core module with every proposal enabled.
 pub fn validate(wasm: &[u8]) -> Result<(), BinaryReaderError> {
@@ -78,17 +79,4 @@ pub(crate) fn first_dwarf_section(wasm: &[u8]) -> Option<String> {
     custom_section_names(wasm)
         .into_iter()
         .find(|n| n.starts_with(".debug_"))
-}
-
-fn read_leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
-    let mut result = 0u32;
-    for shift in (0..35).step_by(7) {
-        let byte = *bytes.get(*pos)?;
-        *pos += 1;
-        result |= u32::from(byte & 0x7f).checked_shl(shift)?;
-        if byte & 0x80 == 0 {
-            return Some(result);
-        }
-    }
-    None
 }
