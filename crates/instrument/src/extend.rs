@@ -234,3 +234,46 @@ macro_rules! added_sections {
     };
 }
 pub(crate) use added_sections;
+
+/// The index of function type `params -> results` among the types a pass adds (`types`, the
+/// first of them at index `first`), added if it is not there yet.
+pub(crate) fn intern(
+    types: &mut Vec<Signature>,
+    first: u32,
+    params: Vec<wasm_encoder::ValType>,
+    results: Vec<wasm_encoder::ValType>,
+) -> u32 {
+    let sig = (params, results);
+    let position = types.iter().position(|t| *t == sig).unwrap_or_else(|| {
+        types.push(sig);
+        types.len() - 1
+    });
+    first + position as u32
+}
+
+/// The type of a block with no parameters and a function's `results`, in which a pass runs
+/// a body so that a branch to the function's own label lands on code after it. More than
+/// one result needs a function type: `intern` gives its index.
+pub(crate) fn wrapper_block(
+    results: &[wasmparser::ValType],
+    mut intern: impl FnMut(Vec<wasm_encoder::ValType>) -> u32,
+) -> Result<wasm_encoder::BlockType, InstrumentError> {
+    use wasm_encoder::reencode::RoundtripReencoder;
+    let mut convert = RoundtripReencoder;
+    let mut val_type = |ty| {
+        convert
+            .val_type(ty)
+            .map_err(|e| InstrumentError::Encode(e.to_string()))
+    };
+    Ok(match results {
+        [] => wasm_encoder::BlockType::Empty,
+        [one] => wasm_encoder::BlockType::Result(val_type(*one)?),
+        many => {
+            let results = many
+                .iter()
+                .map(|&t| val_type(t))
+                .collect::<Result<Vec<_>, _>>()?;
+            wasm_encoder::BlockType::FunctionType(intern(results))
+        }
+    })
+}

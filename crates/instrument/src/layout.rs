@@ -155,15 +155,7 @@ impl Layout {
     }
 
     fn intern(&mut self, params: Vec<ValType>, results: Vec<ValType>) -> u32 {
-        let sig = (params, results);
-        let position = match self.types.iter().position(|t| *t == sig) {
-            Some(p) => p,
-            None => {
-                self.types.push(sig);
-                self.types.len() - 1
-            }
-        };
-        self.first_type + position as u32
+        crate::extend::intern(&mut self.types, self.first_type, params, results)
     }
 
     fn import(&mut self, name: &'static str, ty: u32) -> u32 {

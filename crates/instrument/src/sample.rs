@@ -40,14 +40,13 @@
 mod body;
 mod pass;
 
-use wasm_encoder::reencode::{Error, Reencode, RoundtripReencoder};
-use wasm_encoder::{BlockType, Module, ValType};
+use wasm_encoder::{BlockType, ValType};
 use wasmparser::{Parser, Payload};
 
 use crate::analyze::Info;
 use crate::layout::Signature;
 use crate::report::{AddedImport, AddedKind};
-use crate::{Added, FuncMap, InstrumentError, Instrumented, Options};
+use crate::{Added, InstrumentError, Instrumented, Options};
 use pass::Sampler;
 
 /// The module name of every import the pass adds.
@@ -101,20 +100,15 @@ pub fn sample(wasm: &[u8], earlier: &Added) -> Result<Instrumented, InstrumentEr
         earlier,
         next_body: 0,
     };
-    let mut module = Module::new();
-    pass.parse_core_module(&mut module, Parser::new(0), wasm)
-        .map_err(|e| match e {
-            Error::UserError(e) => e,
-            Error::ParseError(e) => InstrumentError::from_parser(e),
-            other => InstrumentError::Encode(other.to_string()),
-        })?;
-    let mut funcs = FuncMap::default();
-    funcs.push(info.imported_funcs, Some(0));
-    funcs.push(IMPORTS.len() as u32, None);
-    funcs.push(info.defined_funcs, Some(info.imported_funcs));
+    let output = crate::extend::run(&mut pass, wasm)?;
+    let mut funcs = crate::extend::func_map(
+        info.imported_funcs,
+        IMPORTS.len() as u32,
+        info.defined_funcs,
+    );
     funcs.push(HELPERS, None);
     Ok(Instrumented {
-        wasm: module.finish(),
+        wasm: output,
         added: Added {
             imports: IMPORTS
                 .iter()
@@ -244,24 +238,13 @@ impl SampleLayout {
         let two_i32 = l.intern(vec![ValType::I32, ValType::I32], vec![]);
         let nothing = l.intern(vec![], vec![]);
         l.helper_types = vec![one_i32, one_i32, two_i32, nothing];
-        let mut convert = RoundtripReencoder;
         for body in 0..info.defined_funcs {
             let Some(user) = earlier.funcs.get(imported + body) else {
                 l.bodies.push(None);
                 continue;
             };
             let results = info.defined_func_results(body as usize);
-            let wrapper = match results {
-                [] => BlockType::Empty,
-                [one] => BlockType::Result(val_type(&mut convert, *one)?),
-                many => {
-                    let results = many
-                        .iter()
-                        .map(|&t| val_type(&mut convert, t))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    BlockType::FunctionType(l.intern(Vec::new(), results))
-                }
-            };
+            let wrapper = crate::extend::wrapper_block(results, |r| l.intern(Vec::new(), r))?;
             let counter = globals.first_counter + l.counters.len() as u32;
             l.counters.push((user, counter));
             l.bodies.push(Some(Sampled {
@@ -274,24 +257,6 @@ impl SampleLayout {
     }
 
     fn intern(&mut self, params: Vec<ValType>, results: Vec<ValType>) -> u32 {
-        let sig = (params, results);
-        let position = self
-            .types
-            .iter()
-            .position(|t| *t == sig)
-            .unwrap_or_else(|| {
-                self.types.push(sig);
-                self.types.len() - 1
-            });
-        self.first_type + position as u32
+        crate::extend::intern(&mut self.types, self.first_type, params, results)
     }
-}
-
-fn val_type(
-    convert: &mut RoundtripReencoder,
-    ty: wasmparser::ValType,
-) -> Result<ValType, InstrumentError> {
-    convert
-        .val_type(ty)
-        .map_err(|e| InstrumentError::Encode(e.to_string()))
 }

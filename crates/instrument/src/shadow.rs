@@ -65,7 +65,6 @@ mod pass;
 mod ring;
 mod traps;
 
-use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{BlockType, ValType};
 
 pub use decode::{decode_shadow_stack, ShadowFrame, ShadowStack};
@@ -161,40 +160,20 @@ impl ShadowLayout {
                 }
             }
         }
-        let mut convert = RoundtripReencoder;
         for body in 0..info.defined_funcs {
             if earlier.get(info.imported_funcs + body).is_none() {
                 l.bodies.push(None);
                 continue;
             }
             let results = info.defined_func_results(body as usize);
-            let wrapper = match results {
-                [] => BlockType::Empty,
-                [one] => BlockType::Result(val_type(&mut convert, *one)?),
-                many => {
-                    let results = many
-                        .iter()
-                        .map(|&t| val_type(&mut convert, t))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    BlockType::FunctionType(l.intern(Vec::new(), results))
-                }
-            };
+            let wrapper = crate::extend::wrapper_block(results, |r| l.intern(Vec::new(), r))?;
             l.bodies.push(Some(wrapper));
         }
         Ok(l)
     }
 
     fn intern(&mut self, params: Vec<ValType>, results: Vec<ValType>) -> u32 {
-        let sig = (params, results);
-        let position = self
-            .types
-            .iter()
-            .position(|t| *t == sig)
-            .unwrap_or_else(|| {
-                self.types.push(sig);
-                self.types.len() - 1
-            });
-        self.first_type + position as u32
+        crate::extend::intern(&mut self.types, self.first_type, params, results)
     }
 
     fn helper_index(&self, helper: Helper) -> u32 {
@@ -210,13 +189,4 @@ impl ShadowLayout {
             frame: self.helper_index(Helper::Frame),
         }
     }
-}
-
-fn val_type(
-    convert: &mut RoundtripReencoder,
-    ty: wasmparser::ValType,
-) -> Result<ValType, InstrumentError> {
-    convert
-        .val_type(ty)
-        .map_err(|e| InstrumentError::Encode(e.to_string()))
 }

@@ -6,6 +6,7 @@ use wasm_encoder::{BlockType, Function, Instruction as I, ValType};
 use wasmparser::{FunctionBody, Operator};
 
 use super::{Refs, Sampled};
+use crate::read_body::{read_locals, read_operators};
 use crate::InstrumentError;
 
 /// Rewrites the body of a user function with `params` parameters. `host_import` gives the
@@ -21,20 +22,9 @@ pub(super) fn instrument<R>(
 where
     R: Reencode<Error = InstrumentError> + ?Sized,
 {
-    let mut locals = Vec::new();
-    let mut level = params;
-    let mut reader = body.get_locals_reader()?;
-    for _ in 0..reader.get_count() {
-        let (count, ty) = reader.read()?;
-        level = level.saturating_add(count);
-        locals.push((count, reencoder.val_type(ty)?));
-    }
+    let (mut locals, level) = read_locals(reencoder, body, params)?;
     locals.push((1, ValType::I32));
-    let mut reader = body.get_operators_reader()?;
-    let mut ops = Vec::new();
-    while !reader.eof() {
-        ops.push(reader.read_with_offset()?);
-    }
+    let ops = read_operators(body)?;
     // A caught exception skips the exits of the frames it unwound, which leaves `depth`
     // too high: such bodies put it back before everything that reads it.
     let catches = crate::meter::catches(&ops);

@@ -7,11 +7,10 @@ use wasm_encoder::{
     CodeSection, ConstExpr, EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection,
     GlobalType, ImportSection, Module, SectionId, TypeSection, ValType,
 };
-use wasmparser::TypeRef;
 
 use super::{body, SampleLayout, FLUSH_EXPORT, IMPORTS, SAMPLE_MODULE};
 use crate::analyze::Info;
-use crate::rewrite::{rank, CREATABLE};
+use crate::extend::{self, added_sections, Additions};
 use crate::{Added, InstrumentError};
 
 pub(super) struct Sampler<'a> {
@@ -22,16 +21,17 @@ pub(super) struct Sampler<'a> {
     pub next_body: u32,
 }
 
-impl Sampler<'_> {
-    fn add_types(&self, types: &mut TypeSection) {
-        for (params, results) in &self.layout.types {
-            types
-                .ty()
-                .function(params.iter().copied(), results.iter().copied());
-        }
+impl Additions for Sampler<'_> {
+    /// Every creatable section gets something.
+    fn creates(&self, id: SectionId) -> bool {
+        !self.info.sections.contains(&(id as u8))
     }
 
-    fn add_imports(&self, imports: &mut ImportSection) {
+    fn add_types(&self, types: &mut TypeSection) {
+        extend::add_signatures(types, &self.layout.types);
+    }
+
+    fn add_func_imports(&self, imports: &mut ImportSection) {
         for ((name, _, _), &ty) in IMPORTS.iter().zip(&self.layout.import_types) {
             imports.import(SAMPLE_MODULE, name, EntityType::Function(ty));
         }
@@ -72,141 +72,19 @@ impl Sampler<'_> {
             code.function(&f);
         }
     }
-
-    fn has(&self, id: SectionId) -> bool {
-        self.info.sections.contains(&(id as u8))
-    }
 }
 
 impl Reencode for Sampler<'_> {
     type Error = InstrumentError;
 
+    added_sections!(types imports functions globals exports code);
+
     fn function_index(&mut self, func: u32) -> Result<u32, Error<InstrumentError>> {
-        Ok(if func < self.info.imported_funcs {
-            func
-        } else {
-            func + IMPORTS.len() as u32
-        })
-    }
-
-    fn intersperse_section_hook(
-        &mut self,
-        module: &mut Module,
-        after: Option<SectionId>,
-        before: Option<SectionId>,
-    ) -> Result<(), Error<InstrumentError>> {
-        let lo = after.map_or(0, rank);
-        let hi = before.map_or(u8::MAX, rank);
-        for id in CREATABLE {
-            if !(lo < rank(id) && rank(id) < hi) || self.has(id) {
-                continue;
-            }
-            match id {
-                SectionId::Type => {
-                    let mut s = TypeSection::new();
-                    self.add_types(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Import => {
-                    let mut s = ImportSection::new();
-                    self.add_imports(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Function => {
-                    let mut s = FunctionSection::new();
-                    self.add_functions(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Global => {
-                    let mut s = GlobalSection::new();
-                    self.add_globals(&mut s);
-                    module.section(&s);
-                }
-                SectionId::Export => {
-                    let mut s = ExportSection::new();
-                    self.add_exports(&mut s);
-                    module.section(&s);
-                }
-                _ => {
-                    let mut s = CodeSection::new();
-                    self.add_code(&mut s);
-                    module.section(&s);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn parse_type_section(
-        &mut self,
-        types: &mut TypeSection,
-        section: wasmparser::TypeSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_type_section(self, types, section)?;
-        self.add_types(types);
-        Ok(())
-    }
-
-    fn parse_import_section(
-        &mut self,
-        imports: &mut ImportSection,
-        section: wasmparser::ImportSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        let all = section.into_imports().collect::<Result<Vec<_>, _>>()?;
-        // After the last function import, as the limits pass places its own (wasm3 0.3
-        // misreads imports placed after a table import).
-        let split = all
-            .iter()
-            .rposition(|i| matches!(i.ty, TypeRef::Func(_) | TypeRef::FuncExact(_)))
-            .map_or(0, |last| last + 1);
-        for import in &all[..split] {
-            self.parse_import(imports, *import)?;
-        }
-        self.add_imports(imports);
-        for import in &all[split..] {
-            self.parse_import(imports, *import)?;
-        }
-        Ok(())
-    }
-
-    fn parse_function_section(
-        &mut self,
-        functions: &mut FunctionSection,
-        section: wasmparser::FunctionSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_function_section(self, functions, section)?;
-        self.add_functions(functions);
-        Ok(())
-    }
-
-    fn parse_global_section(
-        &mut self,
-        globals: &mut GlobalSection,
-        section: wasmparser::GlobalSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_global_section(self, globals, section)?;
-        self.add_globals(globals);
-        Ok(())
-    }
-
-    fn parse_export_section(
-        &mut self,
-        exports: &mut ExportSection,
-        section: wasmparser::ExportSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_export_section(self, exports, section)?;
-        self.add_exports(exports);
-        Ok(())
-    }
-
-    fn parse_code_section(
-        &mut self,
-        code: &mut CodeSection,
-        section: wasmparser::CodeSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        utils::parse_code_section(self, code, section)?;
-        self.add_code(code);
-        Ok(())
+        Ok(extend::moved_func(
+            func,
+            self.info.imported_funcs,
+            IMPORTS.len() as u32,
+        ))
     }
 
     fn parse_function_body(
@@ -235,8 +113,7 @@ impl Reencode for Sampler<'_> {
         module: &mut Module,
         section: wasmparser::CustomSectionReader<'_>,
     ) -> Result<(), Error<InstrumentError>> {
-        if section.name().starts_with(".debug_") {
-            // DWARF addresses code by offset, and every offset changes.
+        if extend::is_dwarf(&section) {
             return Ok(());
         }
         utils::parse_custom_section(self, module, section)
