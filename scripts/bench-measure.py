@@ -166,7 +166,7 @@ def kernels_of(wasmux, compute):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--wasmux", required=True, help="wasmux built with every engine (--all-features)")
+    p.add_argument("--wasmux", required=True, help="wasmux built with every engine (--features wasmux-cli/full)")
     p.add_argument("--wasmux-start", help="wasmux as `cargo install` builds it (default features), "
                    "for the start rows; linking LLVM in for wasmer:llvm adds a fixed start cost, "
                    "shown in a row of its own")
@@ -225,7 +225,7 @@ def main():
             a, b, _, _ = paired(label, wasmux_cached + tail, wasmtime_cached + tail, runs, warm=1)
             results.add("start", label, "wasmtime", a, b, runs=runs, note=cache_note)
         if args.wasmux_start:
-            label = "start, cached: hello.wasm, LLVM linked in (--all-features)"
+            label = "start, cached: hello.wasm, LLVM linked in (wasmux-cli/full)"
             linked = [wasmux] + wasmux_cached[1:] + [args.small]
             a, b, _, _ = paired(label, linked, wasmtime_cached + [args.small], start_runs, warm=1)
             results.add("start", label, "wasmtime", a, b, runs=start_runs,

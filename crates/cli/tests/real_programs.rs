@@ -113,7 +113,7 @@ const CPYTHON: Program = Program {
         // LLVM compiles all 26 MB before the first instruction runs: 40 s to 2 min in a debug
         // build on two busy cores, more than the rest of this file together. MicroPython below
         // covers wasmer:llvm in the default run;
-        // `cargo test --all-features -p wasmux-cli --test real_programs -- --ignored` runs this.
+        // `cargo test --workspace --features wasmux-cli/full --test real_programs -- --ignored` runs this.
         "wasmer:llvm" => Expect::RunsSlowly,
         _ => Expect::Runs,
     },

@@ -28,3 +28,33 @@ fn a_target_that_is_not_installed_is_named_with_its_fix() {
         "{err}"
     );
 }
+
+/// With Binaryen linked in: a Rust program is built, and the wasm-opt step runs the linked
+/// Binaryen (Debian's on PATH is older), shrinks the module, and leaves it valid.
+#[cfg(feature = "wasm-opt")]
+#[test]
+fn the_linked_binaryen_shrinks_a_rust_program() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"greet\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "fn main() { println!(\"hello, {}\", std::env::args().count()); }",
+    )
+    .unwrap();
+    let report = build(&BuildOptions::new(dir.path())).unwrap();
+    let step = report.steps.iter().find(|s| s.name == "wasm-opt").unwrap();
+    assert!(step.applied, "{step:?}");
+    assert!(step.note.contains("wasm-opt version"), "{step:?}");
+    if !step.note.contains("(on PATH)") {
+        assert_eq!(step.note, "wasm-opt version 116 (Binaryen linked in), -Os");
+    }
+    assert!(step.after < step.before.unwrap(), "{step:?}");
+    let wasm = std::fs::read(&report.output).unwrap();
+    assert_eq!(wasm.len() as u64, step.after);
+    wasmux_devtools::build::passes::validate(&wasm).unwrap();
+}

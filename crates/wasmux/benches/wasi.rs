@@ -10,7 +10,7 @@
 //! set-up outside it, since wasmux compiles at each `instantiate`; the `instantiate` group times
 //! that set-up on its own.
 //!
-//! Run with `cargo bench -p wasmux --all-features --bench wasi`; filter with e.g. `-- writes`.
+//! Run with `cargo bench --workspace --features wasmux-cli/full --bench wasi`; filter with e.g. `-- writes`.
 
 #[path = "../../wasi/tests/common/guests.rs"]
 mod guests;

@@ -21,8 +21,9 @@ use wasmux_devtools::build::{self, BuildOptions, BuildReport, Progress, StripOpt
     opt-level \"s\", passed as --config overrides (the project's Cargo.toml is not edited;\n\
     --profile NAME builds a profile of the project's as written). Then, each step shown with\n\
     the size before and after: custom sections stripped when asked, unreachable functions\n\
-    dropped, and Binaryen's wasm-opt -Os when one is on PATH. The module is validated after\n\
-    every step. A module that keeps DWARF is not rewritten, so its line tables stay true.\n\
+    dropped, and Binaryen's wasm-opt -Os when one is on PATH or linked in (wasmux built with\n\
+    the wasm-opt feature; the newer runs, and the table names it). The module is validated\n\
+    after every step. A module that keeps DWARF is not rewritten, so its line tables stay true.\n\
     Needs the target: rustup target add wasm32-wasip1")]
 pub struct BuildArgs {
     /// The crate's directory (with its Cargo.toml).

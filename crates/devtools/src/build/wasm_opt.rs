@@ -1,5 +1,5 @@
 //! Binaryen's `wasm-opt -Os`, when one is installed: the `wasm-opt` found on PATH, or Binaryen
-//! linked in with the `wasm-opt` feature. Optional: without it, or when it fails, the build
+//! linked in with the `wasm-opt` feature (preferred unless the one on PATH is newer). Optional: without it, or when it fails, the build
 //! goes on with the module as the passes before left it, and says why.
 
 use std::path::{Path, PathBuf};
@@ -26,36 +26,53 @@ pub(crate) enum Outcome {
 
 /// Optimizes `wasm` for size, keeping the `name` section when `keep_names`; scratch files go
 /// to `scratch` (a directory of the build's own) and are removed after.
+///
+/// With the `wasm-opt` feature, the linked Binaryen runs unless the one on PATH is newer:
+/// newer Binaryen releases shrink rustc's output further.
 pub(crate) fn optimize(wasm: &[u8], keep_names: bool, scratch: &Path) -> Outcome {
+    let installed = installed();
     #[cfg(feature = "wasm-opt")]
+    if !matches!(installed, Installed::Usable { version, .. } if version > super::binaryen_lib::VERSION)
     {
-        super::binaryen_lib::optimize(wasm, keep_names, scratch)
+        return super::binaryen_lib::optimize(wasm, keep_names, scratch);
     }
-    #[cfg(not(feature = "wasm-opt"))]
-    {
-        on_path(wasm, keep_names, scratch)
-    }
+    on_path(installed, wasm, keep_names, scratch)
 }
 
-#[cfg_attr(feature = "wasm-opt", allow(dead_code))]
-fn on_path(wasm: &[u8], keep_names: bool, scratch: &Path) -> Outcome {
-    let version = match Command::new("wasm-opt").arg("--version").output() {
+/// The `wasm-opt` on PATH, if any.
+enum Installed {
+    Usable {
+        /// Compared with the linked Binaryen's, when there is one.
+        #[cfg_attr(not(feature = "wasm-opt"), allow(dead_code))]
+        version: u32,
+        text: String,
+    },
+    Unusable(String),
+}
+
+fn installed() -> Installed {
+    let text = match Command::new("wasm-opt").arg("--version").output() {
         Err(_) => {
-            return Outcome::Skipped(
+            return Installed::Unusable(
                 "no wasm-opt on PATH (Binaryen; Debian: apt-get install binaryen)".into(),
             )
         }
         Ok(out) => String::from_utf8_lossy(&out.stdout).trim().to_string(),
     };
-    match parse_version(&version) {
-        Some(v) if v >= OLDEST => {}
-        Some(v) => {
-            return Outcome::Skipped(format!(
-                "wasm-opt version {v} is older than {OLDEST}, which this build needs"
-            ))
-        }
-        None => return Outcome::Skipped(format!("unrecognised wasm-opt version `{version}`")),
+    match parse_version(&text) {
+        Some(version) if version >= OLDEST => Installed::Usable { version, text },
+        Some(v) => Installed::Unusable(format!(
+            "wasm-opt version {v} is older than {OLDEST}, which this build needs"
+        )),
+        None => Installed::Unusable(format!("unrecognised wasm-opt version `{text}`")),
     }
+}
+
+fn on_path(installed: Installed, wasm: &[u8], keep_names: bool, scratch: &Path) -> Outcome {
+    let version = match installed {
+        Installed::Usable { text, .. } => text,
+        Installed::Unusable(why) => return Outcome::Skipped(why),
+    };
     let (input, output) = scratch_files(scratch);
     let result = run(wasm, keep_names, &input, &output);
     let _ = std::fs::remove_file(&input);
@@ -63,7 +80,7 @@ fn on_path(wasm: &[u8], keep_names: bool, scratch: &Path) -> Outcome {
     match result {
         Ok(wasm) => Outcome::Optimized {
             wasm,
-            note: format!("{version}, -Os"),
+            note: format!("{version} (on PATH), -Os"),
         },
         Err(why) => Outcome::Skipped(format!("{version} failed: {why}")),
     }
@@ -166,6 +183,31 @@ mod run_tests {
         match optimize(&wasm, false, dir.path()) {
             Outcome::Optimized { note, .. } => panic!("tail calls were accepted: {note}"),
             Outcome::Skipped(why) => assert!(why.contains("wasm-opt"), "{why}"),
+        }
+    }
+}
+
+/// With Binaryen linked in, the newer of it and the one on PATH runs, and the step says which.
+#[cfg(all(test, feature = "wasm-opt"))]
+mod choice_tests {
+    use super::{installed, optimize, Installed, Outcome};
+
+    #[test]
+    fn the_newer_binaryen_runs_and_is_named() {
+        let wasm = wat::parse_str(
+            r#"(module (func $dead) (func (export "f") (result i32) (i32.const 7)))"#,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let Outcome::Optimized { note, .. } = optimize(&wasm, false, dir.path()) else {
+            panic!("a plain module was not optimized");
+        };
+        match installed() {
+            Installed::Usable { version, text } if version > 116 => {
+                assert_eq!(note, format!("{text} (on PATH), -Os"))
+            }
+            // Debian's 108, or none: the linked 116.
+            _ => assert_eq!(note, "wasm-opt version 116 (Binaryen linked in), -Os"),
         }
     }
 }
