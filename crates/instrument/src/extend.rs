@@ -181,7 +181,8 @@ pub(crate) fn imports<P: Additions + ?Sized>(
 
 /// Written inside `impl Reencode for P` where `P:` [`Additions`]: the section hooks that write
 /// P's additions, for the sections named (`types`, `imports`, `functions`, `globals`,
-/// `exports`, `code`, in any order), and the hook that creates the sections the input lacks.
+/// `exports`, `code`, in any order; `drop_dwarf` drops the DWARF sections), and the hook that
+/// creates the sections the input lacks.
 /// A pass that must do more in one of these hooks writes that hook itself.
 macro_rules! added_sections {
     ($($section:ident)*) => {
@@ -203,6 +204,19 @@ macro_rules! added_sections {
             section: wasmparser::ImportSectionReader<'_>,
         ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
             $crate::extend::imports(self, imports, section)
+        }
+    };
+    // DWARF addresses code by offset, and every offset changes: dropped, the rest kept.
+    (@hook drop_dwarf) => {
+        fn parse_custom_section(
+            &mut self,
+            module: &mut wasm_encoder::Module,
+            section: wasmparser::CustomSectionReader<'_>,
+        ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+            if $crate::extend::is_dwarf(&section) {
+                return Ok(());
+            }
+            wasm_encoder::reencode::utils::parse_custom_section(self, module, section)
         }
     };
     (@hook types) => {

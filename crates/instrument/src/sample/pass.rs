@@ -5,7 +5,7 @@
 use wasm_encoder::reencode::{utils, Error, Reencode};
 use wasm_encoder::{
     CodeSection, ConstExpr, EntityType, ExportKind, ExportSection, FunctionSection, GlobalSection,
-    GlobalType, ImportSection, Module, SectionId, TypeSection, ValType,
+    GlobalType, ImportSection, SectionId, TypeSection, ValType,
 };
 
 use super::{body, SampleLayout, FLUSH_EXPORT, IMPORTS, SAMPLE_MODULE};
@@ -77,7 +77,7 @@ impl Additions for Sampler<'_> {
 impl Reencode for Sampler<'_> {
     type Error = InstrumentError;
 
-    added_sections!(types imports functions globals exports code);
+    added_sections!(types imports functions globals exports code drop_dwarf);
 
     fn function_index(&mut self, func: u32) -> Result<u32, Error<InstrumentError>> {
         Ok(extend::moved_func(
@@ -106,16 +106,5 @@ impl Reencode for Sampler<'_> {
         let f = body::instrument(self, &func, params, sampled, &refs, &host_import)?;
         code.function(&f);
         Ok(())
-    }
-
-    fn parse_custom_section(
-        &mut self,
-        module: &mut Module,
-        section: wasmparser::CustomSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        if extend::is_dwarf(&section) {
-            return Ok(());
-        }
-        utils::parse_custom_section(self, module, section)
     }
 }

@@ -5,7 +5,7 @@
 use wasm_encoder::reencode::{utils, Error, Reencode};
 use wasm_encoder::{
     CodeSection, ConstExpr, ExportKind, ExportSection, FunctionSection, GlobalSection, GlobalType,
-    Module, SectionId, TypeSection, ValType,
+    SectionId, TypeSection, ValType,
 };
 
 use super::ring::{Globals, Helper};
@@ -71,7 +71,7 @@ impl Additions for Shadower<'_> {
 impl Reencode for Shadower<'_> {
     type Error = InstrumentError;
 
-    extend::added_sections!(types functions globals exports code);
+    extend::added_sections!(types functions globals exports code drop_dwarf);
 
     fn parse_function_body(
         &mut self,
@@ -93,16 +93,5 @@ impl Reencode for Shadower<'_> {
             }
             None => utils::parse_function_body(self, code, func),
         }
-    }
-
-    fn parse_custom_section(
-        &mut self,
-        module: &mut Module,
-        section: wasmparser::CustomSectionReader<'_>,
-    ) -> Result<(), Error<InstrumentError>> {
-        if extend::is_dwarf(&section) {
-            return Ok(());
-        }
-        utils::parse_custom_section(self, module, section)
     }
 }
