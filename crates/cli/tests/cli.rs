@@ -324,3 +324,6 @@ mod devtools;
 
 #[path = "cli/trap_report.rs"]
 mod trap_report;
+
+#[path = "cli/platform.rs"]
+mod platform;

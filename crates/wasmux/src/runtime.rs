@@ -189,7 +189,21 @@ impl RuntimeBuilder {
     pub fn build(self) -> Result<Runtime, Error> {
         let mut engine = match self.made {
             Some(engine) => engine,
-            None => crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?,
+            None => {
+                let name = self
+                    .engine
+                    .clone()
+                    .unwrap_or_else(|| crate::platform::default_engine().to_string());
+                let name = name.as_str();
+                let engine = crate::engine(name)?;
+                if let Some(reason) = crate::platform::availability(name).reason {
+                    return Err(Error::Unavailable {
+                        engine: name.to_string(),
+                        reason,
+                    });
+                }
+                engine
+            }
         };
         if let Some(slots) = self.pool {
             let pool = PoolConfig {
