@@ -40,10 +40,13 @@ pub fn availability(name: &str) -> Availability {
 
 fn unavailable(name: &str) -> Option<String> {
     if !crate::engine_names().iter().any(|n| n == name) {
-        return Some(if name == "wasmer:llvm" {
-            "not in this build (the `llvm` feature, which needs LLVM 22)".into()
-        } else {
-            "not in this build".into()
+        return Some(match name {
+            "wasmer" | "wasmer:llvm" if cfg!(windows) => {
+                "not in this build: wasmer 7.4's Singlepass does not build for Windows".into()
+            }
+            "wasmer:llvm" => "not in this build (the `llvm` feature, which needs LLVM 22)".into(),
+            "wasm3" => "not in this build (the `wasm3` feature, which needs a C compiler)".into(),
+            _ => "not in this build".into(),
         });
     }
     let platform = host();
@@ -71,11 +74,6 @@ fn unavailable(name: &str) -> Option<String> {
         "wasmtime" => generates(&["x86_64", "aarch64", "riscv64", "s390x"], "Cranelift"),
         "wasmtime:winch" => generates(&["x86_64", "aarch64"], "Winch"),
         "wasmer" => {
-            // Singlepass takes the C calling convention of System V and Apple's aarch64 one;
-            // Windows' is refused when compiling (`UnsupportedTarget`).
-            if platform.os == "windows" {
-                return Some("Singlepass does not generate Windows' calling convention".into());
-            }
             if arch == "x86_64" && !has("sse4.2") && !has("avx") {
                 return Some("Singlepass's x86_64 code needs SSE4.2 or AVX".into());
             }
