@@ -327,3 +327,6 @@ mod trap_report;
 
 #[path = "cli/platform.rs"]
 mod platform;
+
+#[path = "cli/foreign_artifact.rs"]
+mod foreign_artifact;
