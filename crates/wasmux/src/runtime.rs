@@ -361,7 +361,18 @@ impl Runtime {
                 aot.key.options
             )));
         }
-        let (compiled, imports) = cached::load(shared.engine.as_ref(), &aot.entry)?;
+        let (compiled, imports) = match cached::load(shared.engine.as_ref(), &aot.entry) {
+            Ok(loaded) => loaded,
+            // Settings the engine checked itself (see `Engine::checks_settings_on_load`).
+            Err(e) if Some(&aot.key.engine) != shared.engine.artifact_key().as_ref() => {
+                return Err(refused(format!(
+                    "compiled for {} with settings this engine ({}) cannot load: {e}",
+                    aot.key.engine,
+                    shared.engine.info().name
+                )))
+            }
+            Err(e) => return Err(e),
+        };
         self.loaded(file, compiled, None, imports, started)
     }
 

@@ -110,3 +110,41 @@ fn a_file_cut_short_or_flipped_is_refused_before_any_engine_loads_it() {
     future[8] = 99;
     refused(&variant("future.cwasm", &future), "written in format 99");
 }
+
+/// Code compiled elsewhere for this target has another settings digest (it assumes only the
+/// target's baseline CPU): wasmtime, which checks settings itself when loading, runs it;
+/// wasmer, which does not, refuses it naming both digests.
+#[test]
+fn a_file_of_other_settings_runs_where_the_engine_checks_them_itself() {
+    let module = Module::from_file(super::root().join("examples/fib.wat")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (engine, runs) in [("wasmtime", true), ("wasmer", false)] {
+        let runtime = Runtime::builder().engine(engine).build().unwrap();
+        let (mut key, entry) = runtime.compile_artifact(&module, None).unwrap();
+        key.engine.config = "0123456789abcdef".into();
+        let file = dir.path().join(format!("fib.{engine}.cwasm"));
+        wasmux::write_aot(&file, &key, &entry).unwrap();
+        let file = file.to_str().unwrap();
+        if runs {
+            let out = wasmux(&["run", "--no-cache", file, "--invoke", "fib", "20"]);
+            assert_eq!(text(&out.stdout), "6765\n", "{}", text(&out.stderr));
+        } else {
+            let out = wasmux(&[
+                "run",
+                "--no-cache",
+                "--engine",
+                engine,
+                file,
+                "--invoke",
+                "fib",
+                "20",
+            ]);
+            assert_eq!(out.status.code(), Some(1));
+            assert!(
+                text(&out.stderr).contains("with other settings (digest 0123456789abcdef; "),
+                "{}",
+                text(&out.stderr)
+            );
+        }
+    }
+}
