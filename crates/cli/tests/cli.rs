@@ -324,3 +324,9 @@ mod devtools;
 
 #[path = "cli/trap_report.rs"]
 mod trap_report;
+
+#[path = "cli/platform.rs"]
+mod platform;
+
+#[path = "cli/foreign_artifact.rs"]
+mod foreign_artifact;

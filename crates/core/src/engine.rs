@@ -88,6 +88,16 @@ pub trait Engine: Send + Sync {
         Ok(None)
     }
 
+    /// Whether [`Engine::deserialize`] itself checks that compiled code's settings suit this
+    /// engine (wasmtime does: CPU features, tunables, proposals, and refuses code that does not
+    /// fit with an error), so that a file of an equal engine, version and target but another
+    /// settings digest may be handed to it. Code compiled on another machine for this one
+    /// (`wasmux compile --target`) is compiled for the target's baseline CPU, without the
+    /// features this machine detects for its own code, so its digest differs.
+    fn checks_settings_on_load(&self) -> bool {
+        false
+    }
+
     /// Loads bytes [`Engine::serialize`] or [`Engine::precompile_for`] wrote. Engines load
     /// compiled code as it is, without checking it is harmless: the caller must know the bytes
     /// are unmodified output of an engine with an equal [`Engine::artifact_key`] (the cache and

@@ -172,6 +172,13 @@ pub enum Error {
     Exit(i32),
     #[error("unknown engine `{name}`; known engines: {}", known.join(", "))]
     UnknownEngine { name: String, known: Vec<String> },
+    /// The engine is in this build but cannot run on this machine (no code generator for
+    /// its CPU, native code not allowed): why, and what runs instead.
+    #[error(
+        "{engine} cannot run on this machine: {reason}; the interpreters \
+         (wasmtime:pulley, wasm3, wasmi) can"
+    )]
+    Unavailable { engine: String, reason: String },
     #[error("{engine}: {message}")]
     Engine { engine: String, message: String },
     /// A function made for each instance (see `RuntimeBuilder::funcs_per_instance`) could
@@ -208,6 +215,7 @@ pub enum ErrorKind {
     Trap(Trap),
     Exit,
     UnknownEngine,
+    Unavailable,
     Engine,
     InstanceSetup,
     Artifact,
@@ -273,6 +281,7 @@ impl Error {
             Error::Trap { trap, .. } => ErrorKind::Trap(*trap),
             Error::Exit(_) => ErrorKind::Exit,
             Error::UnknownEngine { .. } => ErrorKind::UnknownEngine,
+            Error::Unavailable { .. } => ErrorKind::Unavailable,
             Error::Engine { .. } => ErrorKind::Engine,
             Error::InstanceSetup(_) => ErrorKind::InstanceSetup,
             Error::Artifact { .. } => ErrorKind::Artifact,

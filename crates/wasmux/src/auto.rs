@@ -30,7 +30,8 @@ pub struct Choice {
 pub const SMALL_MODULE: usize = 64 * 1024;
 
 /// Chooses the engine for `module` (binary) under `limits`.
-/// 1. Where Cranelift does not generate code for this machine, wasmi.
+/// 1. Where wasmtime's Cranelift cannot run (no code generator for this CPU, or native code
+///    not allowed here: see [`crate::platform`]), wasmi.
 /// 2. Code in the cache for wasmtime (Cranelift): load it, the fastest start and the fastest
 ///    code.
 /// 3. Many calls: wasmtime, whose compile time is paid once.
@@ -50,10 +51,14 @@ pub fn choose(
         reason,
         warm_cache_for: warm,
     };
-    if !cranelift_targets_this_machine() {
+    if !crate::platform::availability("wasmtime").available {
         return choice(
             "wasmi",
-            "Cranelift does not generate code for this machine",
+            if crate::platform::host().jit.allowed {
+                "Cranelift does not generate code for this machine"
+            } else {
+                "native code is not allowed here (see `wasmux engines`)"
+            },
             None,
         );
     }
@@ -75,15 +80,6 @@ pub fn choose(
             cache.map(|_| "wasmtime"),
         ),
     }
-}
-
-fn cranelift_targets_this_machine() -> bool {
-    cfg!(any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "riscv64",
-        target_arch = "s390x"
-    ))
 }
 
 fn cached_on_wasmtime(

@@ -8,7 +8,9 @@ fn registry() -> &'static [Arc<dyn Engine>] {
     ENGINES.get_or_init(|| {
         let mut all = Vec::new();
         all.extend(wasmux_engine_wasmtime::engines());
+        #[cfg(not(windows))]
         all.extend(wasmux_engine_wasmer::engines());
+        #[cfg(feature = "wasm3")]
         all.extend(wasmux_engine_wasm3::engines());
         all.extend(wasmux_engine_wasmi::engines());
         all

@@ -24,6 +24,7 @@ mod metrics;
 pub mod module;
 mod parallel;
 pub mod pass;
+pub mod platform;
 mod pool;
 mod prepare;
 mod prepared;

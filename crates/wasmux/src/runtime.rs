@@ -191,7 +191,21 @@ impl RuntimeBuilder {
     pub fn build(self) -> Result<Runtime, Error> {
         let mut engine = match self.made {
             Some(engine) => engine,
-            None => crate::engine(self.engine.as_deref().unwrap_or("wasmtime"))?,
+            None => {
+                let name = self
+                    .engine
+                    .clone()
+                    .unwrap_or_else(|| crate::platform::default_engine().to_string());
+                let name = name.as_str();
+                let engine = crate::engine(name)?;
+                if let Some(reason) = crate::platform::availability(name).reason {
+                    return Err(Error::Unavailable {
+                        engine: name.to_string(),
+                        reason,
+                    });
+                }
+                engine
+            }
         };
         if let Some(slots) = self.pool {
             let pool = PoolConfig {
@@ -349,7 +363,18 @@ impl Runtime {
                 aot.key.options
             )));
         }
-        let (compiled, imports) = cached::load(shared.engine.as_ref(), &aot.entry)?;
+        let (compiled, imports) = match cached::load(shared.engine.as_ref(), &aot.entry) {
+            Ok(loaded) => loaded,
+            // Settings the engine checked itself (see `Engine::checks_settings_on_load`).
+            Err(e) if Some(&aot.key.engine) != shared.engine.artifact_key().as_ref() => {
+                return Err(refused(format!(
+                    "compiled for {} with settings this engine ({}) cannot load: {e}",
+                    aot.key.engine,
+                    shared.engine.info().name
+                )))
+            }
+            Err(e) => return Err(e),
+        };
         self.loaded(file, compiled, None, imports, started)
     }
 

@@ -213,12 +213,13 @@ pub fn run_with(args: RunArgs, hooks: &Hooks) -> Result<ExitCode> {
             .map(Error::kind)
             == Some(ErrorKind::Unsupported)
     };
-    if choice.is_some() && engine != FALLBACK && unsupported(&prepared) {
+    let fallback = fallback();
+    if choice.is_some() && engine != fallback && unsupported(&prepared) {
         // The interpreter auto chose lacks a proposal the module uses: the engine with them all.
-        runtime = runtime_on(FALLBACK)?;
+        runtime = runtime_on(fallback)?;
         prepared = cache_args::prepare_read(&runtime, &module_path, &module);
         choice = Some(Choice {
-            engine: FALLBACK,
+            engine: fallback,
             reason: "the interpreter it would choose lacks a proposal the module uses",
             warm_cache_for: None,
         });
@@ -331,8 +332,15 @@ fn stats(
 
 /// `--engine auto`.
 const AUTO: &str = "auto";
-/// What `--engine auto` runs a module on when the engine it chose cannot run it.
-const FALLBACK: &str = "wasmtime";
+/// What `--engine auto` runs a module on when the engine it chose cannot run it: the engine
+/// with every proposal, Cranelift where it runs, else its interpreter, Pulley.
+fn fallback() -> &'static str {
+    if wasmux::platform::availability("wasmtime").available {
+        "wasmtime"
+    } else {
+        "wasmtime:pulley"
+    }
+}
 
 /// Puts the code of the engine `--engine auto` would choose next time into the cache, on a
 /// thread of its own while the guest runs. Work it has not finished when the guest ends is

@@ -107,6 +107,12 @@ impl Engine for WasmtimeEngine {
         crate::artifact::deserialize(self, artifact)
     }
 
+    /// `wasmtime::Module::deserialize` compares the code's target, compiler flags, CPU
+    /// features (they must be present here), tunables and proposals with the engine's.
+    fn checks_settings_on_load(&self) -> bool {
+        true
+    }
+
     fn precompile_for(&self, wasm: &[u8], target: &str) -> Result<Artifact, Error> {
         crate::artifact::precompile_for(self, wasm, target)
     }

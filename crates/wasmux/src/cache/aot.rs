@@ -54,7 +54,10 @@ pub fn read_aot(path: &Path, engine: &dyn Engine) -> Result<AotArtifact, CacheEr
         reason,
     };
     let (key, entry) = format::read_owned(bytes).map_err(rejected)?;
-    if key.engine != expected {
+    // Other settings alone (code compiled elsewhere for this target) are the engine's to
+    // judge where it checks them when loading; the caller reports its refusal.
+    let settings_only = key.engine.mismatch(&expected) == Some("settings");
+    if key.engine != expected && !(settings_only && engine.checks_settings_on_load()) {
         return Err(rejected(Rejection::Foreign {
             found: Box::new(key.engine),
             expected: Box::new(expected),
