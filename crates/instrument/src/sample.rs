@@ -183,8 +183,6 @@ pub(crate) struct SampleLayout {
     /// For each defined function: `None` to leave it alone, or its user index, counter
     /// global and the type of its wrapper block.
     bodies: Vec<Option<Sampled>>,
-    /// `(user index, counter global)` of every sampled body, for the flush helper.
-    counters: Vec<(u32, u32)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -228,7 +226,6 @@ impl SampleLayout {
                 flush_helper: first_helper + 3,
             },
             bodies: Vec::new(),
-            counters: Vec::new(),
         };
         for (_, params, results) in IMPORTS {
             let ty = l.intern(params.to_vec(), results.to_vec());
@@ -238,6 +235,7 @@ impl SampleLayout {
         let two_i32 = l.intern(vec![ValType::I32, ValType::I32], vec![]);
         let nothing = l.intern(vec![], vec![]);
         l.helper_types = vec![one_i32, one_i32, two_i32, nothing];
+        let mut next_counter = globals.first_counter;
         for body in 0..info.defined_funcs {
             let Some(user) = earlier.funcs.get(imported + body) else {
                 l.bodies.push(None);
@@ -245,8 +243,8 @@ impl SampleLayout {
             };
             let results = info.defined_func_results(body as usize);
             let wrapper = crate::extend::wrapper_block(results, |r| l.intern(Vec::new(), r))?;
-            let counter = globals.first_counter + l.counters.len() as u32;
-            l.counters.push((user, counter));
+            let counter = next_counter;
+            next_counter += 1;
             l.bodies.push(Some(Sampled {
                 user,
                 counter,
@@ -254,6 +252,11 @@ impl SampleLayout {
             }));
         }
         Ok(l)
+    }
+
+    /// The bodies that get the probes, in order (their counters are consecutive globals).
+    fn sampled(&self) -> impl Iterator<Item = &Sampled> {
+        self.bodies.iter().flatten()
     }
 
     fn intern(&mut self, params: Vec<ValType>, results: Vec<ValType>) -> u32 {

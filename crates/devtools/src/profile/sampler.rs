@@ -84,75 +84,30 @@ impl Sampler {
     /// `builder` with the sampling probes added to every module it prepares and the host
     /// functions they call.
     pub fn install(&self, builder: RuntimeBuilder) -> RuntimeBuilder {
-        let i32s = |n| vec![ValType::I32; n];
-        let state = self.state.clone();
-        let tick = HostFunc::new(
-            FuncType {
-                params: i32s(2),
-                results: i32s(1),
-            },
-            move |_, args, results| {
-                let mut s = lock(&state);
-                let now = s.now();
-                s.tree.sample(now, arg(args, 0), arg(args, 1));
-                let next = s.pace(now);
-                results[0] = Val::I32(next as i32);
-                Ok(())
-            },
-        );
-        let state = self.state.clone();
-        let resolve = HostFunc::new(
-            FuncType {
-                params: i32s(2),
-                results: vec![],
-            },
-            move |_, args, _| {
-                let mut s = lock(&state);
-                let now = s.now();
-                s.tree.resolve(now, arg(args, 0), arg(args, 1));
-                Ok(())
-            },
-        );
-        let state = self.state.clone();
-        let host_enter = HostFunc::new(
-            FuncType {
-                params: i32s(3),
-                results: vec![],
-            },
-            move |_, args, _| {
-                let mut s = lock(&state);
-                let now = s.now();
-                s.tree
-                    .host_enter(now, arg(args, 0), arg(args, 1), arg(args, 2));
-                Ok(())
-            },
-        );
-        let state = self.state.clone();
-        let host_exit = HostFunc::new(
-            FuncType {
-                params: i32s(1),
-                results: vec![],
-            },
-            move |_, args, _| {
-                let mut s = lock(&state);
-                let now = s.now();
-                s.tree.host_exit(now, arg(args, 0));
-                Ok(())
-            },
-        );
-        let state = self.state.clone();
-        let count = HostFunc::new(
-            FuncType {
-                params: vec![ValType::I32, ValType::I64],
-                results: vec![],
-            },
-            move |_, args, _| {
-                if let [Val::I32(func), Val::I64(n)] = args {
-                    *lock(&state).calls.entry(*func as u32).or_default() += *n as u64;
-                }
-                Ok(())
-            },
-        );
+        use ValType::{I32, I64};
+        let tick = self.host(&[I32, I32], &[I32], |s, args, results| {
+            let now = s.now();
+            s.tree.sample(now, arg(args, 0), arg(args, 1));
+            results[0] = Val::I32(s.pace(now) as i32);
+        });
+        let resolve = self.host(&[I32, I32], &[], |s, args, _| {
+            let now = s.now();
+            s.tree.resolve(now, arg(args, 0), arg(args, 1));
+        });
+        let host_enter = self.host(&[I32, I32, I32], &[], |s, args, _| {
+            let now = s.now();
+            s.tree
+                .host_enter(now, arg(args, 0), arg(args, 1), arg(args, 2));
+        });
+        let host_exit = self.host(&[I32], &[], |s, args, _| {
+            let now = s.now();
+            s.tree.host_exit(now, arg(args, 0));
+        });
+        let count = self.host(&[I32, I64], &[], |s, args, _| {
+            if let [Val::I32(func), Val::I64(n)] = args {
+                *s.calls.entry(*func as u32).or_default() += *n as u64;
+            }
+        });
         builder
             .pass(SamplePass)
             .func(SAMPLE_MODULE, TICK, tick)
@@ -160,6 +115,24 @@ impl Sampler {
             .func(SAMPLE_MODULE, HOST_ENTER, host_enter)
             .func(SAMPLE_MODULE, HOST_EXIT, host_exit)
             .func(SAMPLE_MODULE, COUNT, count)
+    }
+
+    /// A host function of type `params -> results` that runs `f` on the locked state.
+    fn host(
+        &self,
+        params: &[ValType],
+        results: &[ValType],
+        f: impl Fn(&mut State, &[Val], &mut [Val]) + Send + Sync + 'static,
+    ) -> HostFunc {
+        let state = self.state.clone();
+        let ty = FuncType {
+            params: params.to_vec(),
+            results: results.to_vec(),
+        };
+        HostFunc::new(ty, move |_, args, results| {
+            f(&mut lock(&state), args, results);
+            Ok(())
+        })
     }
 
     /// Takes the call counts out of `instance` (they stay in the guest until then) and

@@ -136,8 +136,11 @@ impl Site<'_> {
 }
 
 /// The helpers' bodies, in the order of their function indices: tick, exit, host enter,
-/// flush. `counters` holds `(user index, counter global)` of every sampled function.
-pub(super) fn helpers(refs: &Refs, counters: &[(u32, u32)]) -> Vec<Function> {
+/// flush, which reports the counter of every function in `sampled`.
+pub(super) fn helpers<'a>(
+    refs: &Refs,
+    sampled: impl Iterator<Item = &'a Sampled>,
+) -> Vec<Function> {
     let g = refs.globals;
     // watch = depth - 1: after a sample at this level the frame below is the next to name.
     let watch_below = |f: &mut Function| {
@@ -177,7 +180,7 @@ pub(super) fn helpers(refs: &Refs, counters: &[(u32, u32)]) -> Vec<Function> {
     host_enter.instruction(&I::End);
 
     let mut flush = Function::new([]);
-    for &(user, counter) in counters {
+    for &Sampled { user, counter, .. } in sampled {
         flush.instruction(&I::GlobalGet(counter));
         flush.instruction(&I::I64Eqz);
         flush.instruction(&I::I32Eqz);

@@ -54,7 +54,7 @@ impl Additions for Sampler<'_> {
         for init in [0, 0, 1] {
             globals.global(ty(ValType::I32), &ConstExpr::i32_const(init));
         }
-        for _ in &self.layout.counters {
+        for _ in self.layout.sampled() {
             globals.global(ty(ValType::I64), &ConstExpr::i64_const(0));
         }
     }
@@ -68,7 +68,7 @@ impl Additions for Sampler<'_> {
     }
 
     fn add_code(&self, code: &mut CodeSection) {
-        for f in body::helpers(&self.layout.refs, &self.layout.counters) {
+        for f in body::helpers(&self.layout.refs, self.layout.sampled()) {
             code.function(&f);
         }
     }
