@@ -1,8 +1,9 @@
 //! Compiled code an engine wrote to bytes, and what decides where those bytes can be loaded.
 
+use crate::prelude::*;
+use core::fmt;
+use core::hash::Hasher;
 use serde::Serialize;
-use std::fmt;
-use std::hash::Hasher;
 
 /// What compiled code of one engine variant depends on: an artifact loads only into an engine
 /// whose key is equal in every field.
@@ -76,7 +77,7 @@ impl Hasher for StableHasher {
 }
 
 /// The digest of `value` as 16 hex digits.
-pub fn stable_digest(value: &impl std::hash::Hash) -> String {
+pub fn stable_digest(value: &impl core::hash::Hash) -> String {
     let mut h = StableHasher::default();
     value.hash(&mut h);
     format!("{:016x}", h.finish())

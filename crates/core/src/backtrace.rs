@@ -6,10 +6,11 @@
 //! `name` section, the byte offset of the instruction in the user's bytes, and, where the module
 //! carries DWARF, the source file and line.
 
+use core::fmt;
 use serde::Serialize;
-use std::fmt;
 
 use crate::engine::InstanceId;
+use crate::prelude::*;
 
 /// The most frames a backtrace keeps (the innermost): enough to see where a guest was, and a
 /// bound on the work a trap out of deep recursion costs.

@@ -3,10 +3,11 @@
 use crate::artifact::{Artifact, ArtifactKey};
 use crate::error::Error;
 use crate::host::HostFunc;
+use crate::prelude::*;
 use crate::types::{ExportType, FuncType, GlobalType, MemoryType, TableType, Val};
+use alloc::sync::Arc;
+use core::any::Any;
 use serde::Serialize;
-use std::any::Any;
-use std::sync::Arc;
 
 /// What an engine can do natively. wasmux fills the gaps by rewriting modules, so these say how
 /// a feature is provided, not whether it is.

@@ -1,9 +1,10 @@
 //! One error type and one trap kind for all engines.
 
+use core::fmt;
 use serde::Serialize;
-use std::fmt;
 
 use crate::backtrace::Backtrace;
+use crate::prelude::*;
 
 /// Why a guest stopped abnormally. Every engine's traps are mapped onto these kinds, so the same
 /// fault reads the same whatever ran it.
@@ -184,11 +185,12 @@ pub enum Error {
     /// A function made for each instance (see `RuntimeBuilder::funcs_per_instance`) could
     /// not be made: a WASI context whose directory is gone, for example.
     #[error("cannot set up the host functions of a new instance: {0}")]
-    InstanceSetup(Box<dyn std::error::Error + Send + Sync>),
+    InstanceSetup(Box<dyn core::error::Error + Send + Sync>),
     /// An ahead-of-time compiled file that cannot be run here: damaged, or compiled for
     /// another engine, version, target or set of limits (the message names both sides).
     #[error("{file}: {message}")]
     Artifact { file: String, message: String },
+    #[cfg(feature = "std")]
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -285,6 +287,7 @@ impl Error {
             Error::Engine { .. } => ErrorKind::Engine,
             Error::InstanceSetup(_) => ErrorKind::InstanceSetup,
             Error::Artifact { .. } => ErrorKind::Artifact,
+            #[cfg(feature = "std")]
             Error::Io(_) => ErrorKind::Io,
         }
     }

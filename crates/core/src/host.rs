@@ -1,11 +1,14 @@
 //! Host functions written once, callable from guests on every engine.
 
 use crate::error::{Error, Trap};
+use crate::prelude::*;
 use crate::types::{FuncType, Val};
-use std::any::Any;
-use std::fmt;
+use alloc::sync::Arc;
+#[cfg(feature = "std")]
+use core::any::Any;
+use core::fmt;
+#[cfg(feature = "std")]
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
 
 /// What a host function sees of the guest that called it.
 pub trait Caller {
@@ -104,21 +107,15 @@ impl HostFunc {
     /// Never panics: a panic in the body becomes `HostError::Message("host function panicked:
     /// ...")`. Engines call host functions from frames no unwind may cross (wasm frames, wasm3's
     /// C interpreter), and a buggy host function must stop the guest, not the host, so this is
-    /// the one place where panics are caught for every engine.
+    /// the one place where panics are caught for every engine. (Builds without `std` have no
+    /// unwinding: a panic there aborts.)
     pub fn call(
         &self,
         caller: &mut dyn Caller,
         params: &[Val],
         results: &mut [Val],
     ) -> Result<(), HostError> {
-        match catch_unwind(AssertUnwindSafe(|| (self.func)(caller, params, results))) {
-            Ok(outcome) => outcome?,
-            Err(payload) => {
-                let message = format!("host function panicked: {}", panic_text(&*payload));
-                drop_quietly(payload);
-                return Err(HostError::Message(message));
-            }
-        }
+        self.call_catching_panics(caller, params, results)?;
         for (i, (v, ty)) in results.iter().zip(&self.ty.results).enumerate() {
             if v.ty() != *ty {
                 return Err(HostError::Message(format!(
@@ -131,6 +128,38 @@ impl HostFunc {
     }
 }
 
+impl HostFunc {
+    #[cfg(feature = "std")]
+    fn call_catching_panics(
+        &self,
+        caller: &mut dyn Caller,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), HostError> {
+        match catch_unwind(AssertUnwindSafe(|| (self.func)(caller, params, results))) {
+            Ok(outcome) => outcome,
+            Err(payload) => {
+                let message = format!("host function panicked: {}", panic_text(&*payload));
+                drop_quietly(payload);
+                Err(HostError::Message(message))
+            }
+        }
+    }
+
+    /// Without the standard library there is no unwinding to catch: targets without it abort
+    /// on panic (`panic = "abort"`), which stops the host with the guest.
+    #[cfg(not(feature = "std"))]
+    fn call_catching_panics(
+        &self,
+        caller: &mut dyn Caller,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), HostError> {
+        (self.func)(caller, params, results)
+    }
+}
+
+#[cfg(feature = "std")]
 fn panic_text(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s
@@ -141,6 +170,7 @@ fn panic_text(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
+#[cfg(feature = "std")]
 /// Drops a panic payload. Its destructor may itself panic, which would unwind out of
 /// [`HostFunc::call`]; such a payload is leaked instead.
 fn drop_quietly(payload: Box<dyn Any + Send>) {
@@ -155,7 +185,7 @@ impl fmt::Debug for HostFunc {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;
 

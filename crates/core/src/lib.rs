@@ -3,8 +3,24 @@
 //! Nothing here depends on an engine: adapters in `crates/engines/*` translate between these
 //! types and their engine's own, and everything above the adapters speaks only these types.
 
+#![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+/// What the standard library's prelude would give; the crate is `no_std` either way, so that
+/// both builds see the same names.
+mod prelude {
+    pub use alloc::boxed::Box;
+    pub use alloc::format;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+}
+
 pub mod artifact;
 pub mod backtrace;
+#[cfg(feature = "std")]
 pub mod dirs;
 pub mod engine;
 pub mod error;

@@ -1,6 +1,7 @@
 //! Resource limits and the parsers for their command-line spelling.
 
-use std::time::Duration;
+use crate::prelude::*;
+use core::time::Duration;
 
 /// Limits applied identically on every engine (see DESIGN.md, "Limits").
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

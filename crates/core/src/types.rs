@@ -1,7 +1,8 @@
 //! Values and types as every engine sees them.
 
+use crate::prelude::*;
+use core::fmt;
 use serde::Serialize;
-use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

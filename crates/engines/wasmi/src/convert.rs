@@ -1,6 +1,7 @@
 //! Values and types between wasmux and wasmi.
 
 use crate::error::ENGINE;
+use crate::prelude::*;
 use wasmi::{AsContext, AsContextMut, ExternRef, Nullable, RefType, StoreContext, F32, F64, V128};
 use wasmux_core::{Error, FuncType, Val, ValType};
 

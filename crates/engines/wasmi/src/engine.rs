@@ -3,9 +3,11 @@
 use crate::error::{from_compile, ENGINE};
 use crate::exports::ordered_exports;
 use crate::imports::wasmi_order;
+use crate::prelude::*;
 use crate::store::WasmiStore;
-use std::any::Any;
-use std::sync::{Arc, Mutex, PoisonError};
+use crate::sync::Mutex;
+use alloc::sync::Arc;
+use core::any::Any;
 use wasmux_core::{
     CompiledModule, Engine, EngineCaps, EngineInfo, Error, ExportType, Store, StoreConfig,
 };
@@ -64,7 +66,7 @@ impl WasmiEngine {
 
     /// The wasmi engine for stores with this stack limit.
     fn engine_for(&self, max_stack_bytes: Option<usize>) -> wasmi::Engine {
-        let mut engines = self.engines.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut engines = self.engines.lock();
         if let Some((_, engine)) = engines.iter().find(|(k, _)| *k == max_stack_bytes) {
             return engine.clone();
         }
@@ -154,7 +156,7 @@ pub struct WasmiModule {
 impl WasmiModule {
     /// The module as prepared for `engine`, preparing it on first use.
     pub fn for_engine(&self, engine: &wasmi::Engine) -> Result<wasmi::Module, Error> {
-        let mut modules = self.modules.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut modules = self.modules.lock();
         if let Some(m) = modules
             .iter()
             .find(|m| wasmi::Engine::same(m.engine(), engine))

@@ -1,6 +1,7 @@
 //! wasmi errors as wasmux errors.
 
 use crate::host::HostTrap;
+use crate::prelude::*;
 use wasmi::errors::{ErrorKind, InstantiationError};
 use wasmi::TrapCode;
 use wasmux_core::{Error, Trap};

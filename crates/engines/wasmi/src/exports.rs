@@ -4,14 +4,15 @@
 //! "the first exported memory" means first in the module.
 
 use crate::convert::from_func_type;
-use std::collections::HashMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 use wasmi::{ExternType, Module};
 use wasmparser::{Parser, Payload};
 use wasmux_core::{ExportKind, ExportType};
 
 /// The exports of `module`, ordered as in its binary `wasm`.
 pub fn ordered_exports(module: &Module, wasm: &[u8]) -> Vec<ExportType> {
-    let order: HashMap<String, usize> = declaration_order(wasm)
+    let order: BTreeMap<String, usize> = declaration_order(wasm)
         .into_iter()
         .enumerate()
         .map(|(i, name)| (name, i))

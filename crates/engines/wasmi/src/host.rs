@@ -1,7 +1,8 @@
 //! wasmux host functions as wasmi functions.
 
 use crate::convert::{from_wasmi_all, func_type, to_wasmi};
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 use wasmi::{AsContextMut, Extern, Func, Memory};
 use wasmux_core::{Caller, Error, HostError, HostFunc, Val};
 

@@ -5,6 +5,7 @@
 //! in declaration order (`Store::instantiate`), so the adapter maps one order onto the other.
 
 use crate::error::ENGINE;
+use crate::prelude::*;
 use wasmparser::{Parser, Payload, TypeRef};
 use wasmux_core::Error;
 

@@ -4,6 +4,21 @@
 //! back. Fuel, interruption and memory caps are provided above it by module rewriting, so
 //! wasmi's own fuel metering stays off.
 
+#![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+/// What the standard library's prelude would give; the crate is `no_std` either way, so that
+/// both builds see the same names.
+mod prelude {
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
+
 pub mod baseline;
 mod convert;
 mod engine;
@@ -13,8 +28,10 @@ mod host;
 mod imports;
 mod rollback;
 mod store;
+mod sync;
 
-use std::sync::Arc;
+use alloc::sync::Arc;
+use alloc::{vec, vec::Vec};
 use wasmux_core::Engine;
 
 /// Every variant of this engine that the build provides: wasmi has exactly one.

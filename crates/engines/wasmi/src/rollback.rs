@@ -9,6 +9,7 @@
 //! adapter puts every imported table back as it was. A trapping start function is different:
 //! the instance is finished by then, so its writes stay, as the spec says.
 
+use crate::prelude::*;
 use wasmi::{AsContext, AsContextMut, Extern, Ref, Table};
 
 /// The entries of every table a module imports, as they were before instantiation.

@@ -5,8 +5,9 @@ use crate::engine::WasmiModule;
 use crate::error::{from_call, from_instantiation, ENGINE};
 use crate::exports::first_memory;
 use crate::host::{new_func, HostState};
+use crate::prelude::*;
 use crate::rollback::TableSnapshot;
-use std::sync::Arc;
+use alloc::sync::Arc;
 use wasmi::{AsContext, Extern, Instance, Memory, Module, Mutability, Ref};
 use wasmux_core::{
     check_import_count, CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType,
