@@ -31,8 +31,9 @@ pub struct BenchArgs {
     /// The exported function to call; its arguments follow the module. Default: `_start`.
     #[arg(long, value_name = "FUNC")]
     invoke: Option<String>,
-    /// Engine variants, comma-separated, `all` (see `wasmux engines`), or `auto`.
-    #[arg(long, value_delimiter = ',', default_value = "wasmtime")]
+    /// Engine variants, comma-separated, `all` (see `wasmux engines`), or `auto`. Default:
+    /// wasmtime where native code may run, else wasmi.
+    #[arg(long, value_delimiter = ',', default_value = wasmux::platform::default_engine())]
     engine: Vec<String>,
     /// Worker threads.
     #[arg(long, value_name = "N", default_value_t = 1)]

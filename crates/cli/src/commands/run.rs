@@ -60,7 +60,8 @@ use wasmux_registry::DependencyModule;
 pub struct RunArgs {
     /// Engine variant (see `wasmux engines`), or `auto`: the one that should finish first,
     /// from the module's size and what is in the compile cache (the rule is in ENGINES.md).
-    #[arg(long, default_value = "wasmtime")]
+    /// Default: wasmtime where native code may run, else wasmi.
+    #[arg(long, default_value = wasmux::platform::default_engine())]
     engine: String,
     /// Call this exported function instead of `_start`; its parameters come from the front of
     /// ARGS.

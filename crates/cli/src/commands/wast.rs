@@ -10,8 +10,9 @@ use std::process::ExitCode;
     wasmux wast --engine wasm3 spec/*.wast\n\n\
     Prints every failed directive as FILE:LINE:COL, then a line `N passed, N failed`; exit status 1 if anything failed.")]
 pub struct WastArgs {
-    /// Engine variant (see `wasmux engines`).
-    #[arg(long, default_value = "wasmtime")]
+    /// Engine variant (see `wasmux engines`). Default: wasmtime where native code may run,
+    /// else wasmi.
+    #[arg(long, default_value = wasmux::platform::default_engine())]
     engine: String,
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,

@@ -140,6 +140,21 @@ fn where_native_code_is_not_allowed_auto_runs_an_interpreter_and_jits_are_refuse
         "{}",
         text(&jit.stderr)
     );
+    // Without --engine, the platform's default: the interpreter, not a refusal.
+    let default = wasmux_env(&off, &[&["run", "--stats"][..], &fib].concat());
+    assert_eq!(text(&default.stdout), "6765\n", "{}", text(&default.stderr));
+    assert!(
+        text(&default.stderr).contains(r#""engine":"wasmi""#),
+        "{}",
+        text(&default.stderr)
+    );
+    let help = wasmux_env(&off, &["run", "--help"]);
+    assert!(
+        text(&help.stdout).contains("[default: wasmi]"),
+        "{}",
+        text(&help.stdout)
+    );
+
     let pulley = wasmux_env(
         &off,
         &[&["run", "--engine", "wasmtime:pulley"][..], &fib].concat(),
