@@ -129,13 +129,17 @@ impl HostFunc {
 }
 
 impl HostFunc {
-    #[cfg(feature = "std")]
+    /// Without the standard library there is no unwinding to catch: targets without it abort
+    /// on panic (`panic = "abort"`), which stops the host with the guest.
     fn call_catching_panics(
         &self,
         caller: &mut dyn Caller,
         params: &[Val],
         results: &mut [Val],
     ) -> Result<(), HostError> {
+        #[cfg(not(feature = "std"))]
+        return (self.func)(caller, params, results);
+        #[cfg(feature = "std")]
         match catch_unwind(AssertUnwindSafe(|| (self.func)(caller, params, results))) {
             Ok(outcome) => outcome,
             Err(payload) => {
@@ -144,18 +148,6 @@ impl HostFunc {
                 Err(HostError::Message(message))
             }
         }
-    }
-
-    /// Without the standard library there is no unwinding to catch: targets without it abort
-    /// on panic (`panic = "abort"`), which stops the host with the guest.
-    #[cfg(not(feature = "std"))]
-    fn call_catching_panics(
-        &self,
-        caller: &mut dyn Caller,
-        params: &[Val],
-        results: &mut [Val],
-    ) -> Result<(), HostError> {
-        (self.func)(caller, params, results)
     }
 }
 

@@ -9,13 +9,14 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-/// What the standard library's prelude would give; the crate is `no_std` either way, so that
-/// both builds see the same names.
-mod prelude {
+/// The names the standard library's prelude gives, for crates that build without it: this one
+/// is `no_std` either way, so both builds see the same names; adapters that can build without
+/// `std` (wasmi's) use it too.
+pub mod prelude {
     pub use alloc::boxed::Box;
-    pub use alloc::format;
     pub use alloc::string::{String, ToString};
     pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
 }
 
 pub mod artifact;

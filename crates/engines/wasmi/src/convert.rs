@@ -1,8 +1,8 @@
 //! Values and types between wasmux and wasmi.
 
 use crate::error::ENGINE;
-use crate::prelude::*;
 use wasmi::{AsContext, AsContextMut, ExternRef, Nullable, RefType, StoreContext, F32, F64, V128};
+use wasmux_core::prelude::*;
 use wasmux_core::{Error, FuncType, Val, ValType};
 
 pub fn val_type(ty: ValType) -> Result<wasmi::ValType, Error> {

@@ -3,11 +3,11 @@
 use crate::error::{from_compile, ENGINE};
 use crate::exports::ordered_exports;
 use crate::imports::wasmi_order;
-use crate::prelude::*;
 use crate::store::WasmiStore;
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use core::any::Any;
+use wasmux_core::prelude::*;
 use wasmux_core::{
     CompiledModule, Engine, EngineCaps, EngineInfo, Error, ExportType, Store, StoreConfig,
 };

@@ -1,9 +1,9 @@
 //! wasmi errors as wasmux errors.
 
 use crate::host::HostTrap;
-use crate::prelude::*;
 use wasmi::errors::{ErrorKind, InstantiationError};
 use wasmi::TrapCode;
+use wasmux_core::prelude::*;
 use wasmux_core::{Error, Trap};
 
 pub const ENGINE: &str = "wasmi";

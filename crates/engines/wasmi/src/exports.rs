@@ -4,10 +4,10 @@
 //! "the first exported memory" means first in the module.
 
 use crate::convert::from_func_type;
-use crate::prelude::*;
 use alloc::collections::BTreeMap;
 use wasmi::{ExternType, Module};
 use wasmparser::{Parser, Payload};
+use wasmux_core::prelude::*;
 use wasmux_core::{ExportKind, ExportType};
 
 /// The exports of `module`, ordered as in its binary `wasm`.

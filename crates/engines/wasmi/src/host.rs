@@ -1,9 +1,9 @@
 //! wasmux host functions as wasmi functions.
 
 use crate::convert::{from_wasmi_all, func_type, to_wasmi};
-use crate::prelude::*;
 use core::fmt;
 use wasmi::{AsContextMut, Extern, Func, Memory};
+use wasmux_core::prelude::*;
 use wasmux_core::{Caller, Error, HostError, HostFunc, Val};
 
 /// What host functions need from the store they run in: nothing yet, since a caller's memory

@@ -5,8 +5,8 @@
 //! in declaration order (`Store::instantiate`), so the adapter maps one order onto the other.
 
 use crate::error::ENGINE;
-use crate::prelude::*;
 use wasmparser::{Parser, Payload, TypeRef};
+use wasmux_core::prelude::*;
 use wasmux_core::Error;
 
 /// For wasmi's i-th import, its index among the module's imports in declaration order.

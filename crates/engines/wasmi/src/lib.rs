@@ -10,15 +10,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-/// What the standard library's prelude would give; the crate is `no_std` either way, so that
-/// both builds see the same names.
-mod prelude {
-    pub use alloc::boxed::Box;
-    pub use alloc::string::{String, ToString};
-    pub use alloc::vec::Vec;
-    pub use alloc::{format, vec};
-}
-
 pub mod baseline;
 mod convert;
 mod engine;

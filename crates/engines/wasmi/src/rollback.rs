@@ -9,8 +9,8 @@
 //! adapter puts every imported table back as it was. A trapping start function is different:
 //! the instance is finished by then, so its writes stay, as the spec says.
 
-use crate::prelude::*;
 use wasmi::{AsContext, AsContextMut, Extern, Ref, Table};
+use wasmux_core::prelude::*;
 
 /// The entries of every table a module imports, as they were before instantiation.
 pub(crate) struct TableSnapshot(Vec<(Table, Vec<Ref>)>);

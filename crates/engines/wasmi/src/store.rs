@@ -5,10 +5,10 @@ use crate::engine::WasmiModule;
 use crate::error::{from_call, from_instantiation, ENGINE};
 use crate::exports::first_memory;
 use crate::host::{new_func, HostState};
-use crate::prelude::*;
 use crate::rollback::TableSnapshot;
 use alloc::sync::Arc;
 use wasmi::{AsContext, Extern, Instance, Memory, Module, Mutability, Ref};
+use wasmux_core::prelude::*;
 use wasmux_core::{
     check_import_count, CompiledModule, Error, ExportKind, ExportType, ExternHandle, GlobalType,
     Import, ImportValue, InstanceId, MemoryType, Store, TableType, Val,
