@@ -78,7 +78,8 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
                     waiting.push((host, want));
                     answers.push((userdata, tag));
                 }
-                // In-memory streams and directories are always ready.
+                // In-memory streams and directories are always ready (and, on Windows, stdin, pipes
+                // and files, which cannot be waited on there).
                 Ok(None) => ready.push(event(Errno::SUCCESS)),
                 Err(e) => ready.push(event(e)),
             }

@@ -1,7 +1,9 @@
 //! Calls that wait on the outside world (stdin, a pipe, a FIFO, a socket) wait here, never in
 //! a blocking system call: in slices, asking between them whether the guest must stop (its
 //! timeout expired, it was cancelled), and with the shared context unlocked, so that other
-//! instances sharing it carry on meanwhile.
+//! instances sharing it carry on meanwhile. On Windows only sockets can be waited on: stdin,
+//! pipes and files are read directly there, and such a read can wait in the system call (see
+//! `sys/windows.rs`).
 
 use super::{Call, Fail};
 use crate::errno::Errno;
