@@ -124,10 +124,13 @@ pub(crate) fn errno_from_os(code: i32) -> Option<Errno> {
         109 | 232 => Errno::PIPE,  // ERROR_BROKEN_PIPE, ERROR_NO_DATA
         123 => Errno::NOENT,       // ERROR_INVALID_NAME
         131 => Errno::INVAL,       // ERROR_NEGATIVE_SEEK
+        132 => Errno::SPIPE,       // ERROR_SEEK_ON_DEVICE
         145 => Errno::NOTEMPTY,    // ERROR_DIR_NOT_EMPTY
         206 => Errno::NAMETOOLONG, // ERROR_FILENAME_EXCED_RANGE
         267 => Errno::NOTDIR,      // ERROR_DIRECTORY
+        1314 => Errno::PERM,       // ERROR_PRIVILEGE_NOT_HELD (symlinks need it, or developer mode)
         1921 => Errno::LOOP,       // ERROR_CANT_RESOLVE_FILENAME
+        4390 => Errno::INVAL,      // ERROR_NOT_A_REPARSE_POINT (reading a link that is none)
         10035 => Errno::AGAIN,     // WSAEWOULDBLOCK
         10038 => Errno::NOTSOCK,   // WSAENOTSOCK
         10057 => Errno::NOTCONN,   // WSAENOTCONN
