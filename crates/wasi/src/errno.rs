@@ -47,8 +47,8 @@ impl Errno {
 
 impl From<io::Error> for Errno {
     fn from(e: io::Error) -> Self {
-        if let Some(code) = e.raw_os_error() {
-            return from_host_errno(code);
+        if let Some(errno) = e.raw_os_error().and_then(crate::sys::errno_from_os) {
+            return errno;
         }
         // cap-std reports an attempt to leave the sandbox as a bare PermissionDenied.
         match e.kind() {
@@ -68,36 +68,5 @@ impl From<io::Error> for Errno {
             io::ErrorKind::ReadOnlyFilesystem => Errno::ROFS,
             _ => Errno::IO,
         }
-    }
-}
-
-/// Host (Linux) errno numbers differ from WASI's; translate the ones file operations produce.
-fn from_host_errno(code: i32) -> Errno {
-    match code {
-        1 => Errno::PERM,
-        2 => Errno::NOENT,
-        9 => Errno::BADF,
-        11 => Errno::AGAIN,
-        12 => Errno::NOMEM,
-        13 => Errno::ACCES,
-        14 => Errno::FAULT,
-        17 => Errno::EXIST,
-        18 => Errno::XDEV,
-        20 => Errno::NOTDIR,
-        21 => Errno::ISDIR,
-        22 => Errno::INVAL,
-        27 => Errno::FBIG,
-        28 => Errno::NOSPC,
-        29 => Errno::SPIPE,
-        30 => Errno::ROFS,
-        31 => Errno::MLINK,
-        32 => Errno::PIPE,
-        36 => Errno::NAMETOOLONG,
-        38 => Errno::NOSYS,
-        39 => Errno::NOTEMPTY,
-        40 => Errno::LOOP,
-        75 => Errno::OVERFLOW,
-        95 => Errno::NOTSUP,
-        _ => Errno::IO,
     }
 }

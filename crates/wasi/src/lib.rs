@@ -27,6 +27,7 @@ mod mem;
 pub mod policy;
 mod quota;
 mod stdio;
+mod sys;
 mod table;
 
 pub use audit::{AuditEvent, AuditLevel, AuditSink};

@@ -1,10 +1,10 @@
 //! Where a guest's stdin, stdout and stderr go.
 
 use crate::abi::filetype;
+use crate::sys::{self, Waitable};
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// One standard stream of a guest.
@@ -77,13 +77,12 @@ impl Stdio {
     }
 
     /// The host descriptor a read or write may have to wait on; `None` for in-memory and
-    /// null streams, which never wait.
-    pub(crate) fn host_fd(&self, which: StdStream) -> Option<BorrowedFd<'_>> {
-        match (self, which) {
-            (Stdio::Inherit, StdStream::In) => Some(rustix::stdio::stdin()),
-            (Stdio::Inherit, StdStream::Out) => Some(rustix::stdio::stdout()),
-            (Stdio::Inherit, StdStream::Err) => Some(rustix::stdio::stderr()),
-            (Stdio::File(f), _) => Some(f.as_fd()),
+    /// null streams, which never wait (and, on Windows, for what cannot be waited on: see
+    /// `sys`).
+    pub(crate) fn host_fd(&self, which: StdStream) -> Option<Waitable<'_>> {
+        match self {
+            Stdio::Inherit => sys::std_stream(which),
+            Stdio::File(f) => sys::file(f),
             _ => None,
         }
     }
@@ -98,11 +97,7 @@ impl Stdio {
             }
         }
         match self {
-            // Read the descriptor itself: the standard library's buffer would hold bytes that
-            // waiting on the descriptor cannot see.
-            Stdio::Inherit if which == StdStream::In => {
-                Ok(rustix::io::read(rustix::stdio::stdin(), buf)?)
-            }
+            Stdio::Inherit if which == StdStream::In => sys::read_stdin(buf),
             Stdio::Inherit | Stdio::Null => Ok(0),
             Stdio::File(f) => f.read(buf),
             Stdio::Pipe(p) => {

@@ -4,9 +4,9 @@ use crate::abi::rights;
 use crate::errno::Errno;
 use crate::live::MountState;
 use crate::stdio::{StdStream, Stdio};
+use crate::sys::{self, OwnedWaitable};
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 
 /// A directory the guest reaches, with what it may do there.
@@ -216,19 +216,19 @@ impl Table {
 
     /// A duplicate of the host descriptor behind `fd`, to wait on while the table is not
     /// locked (the guest may close `fd` meanwhile); `None` for what never waits.
-    pub fn host_fd(&self, fd: u32) -> Result<Option<OwnedFd>, Errno> {
+    pub fn host_fd(&self, fd: u32) -> Result<Option<OwnedWaitable>, Errno> {
         let slot = self.entries.get(&fd).ok_or(Errno::BADF)?;
         let host = match &slot.entry {
-            Entry::Stdio(which, stdio) => match stdio.host_fd(*which) {
-                Some(fd) => fd,
-                None => return Ok(None),
-            },
-            Entry::File(f) => f.file.as_fd(),
-            Entry::Listener(l) => l.as_fd(),
-            Entry::Socket(s) => s.as_fd(),
-            Entry::Dir(_) => return Ok(None),
+            Entry::Stdio(which, stdio) => stdio.host_fd(*which),
+            Entry::File(f) => sys::file(&f.file),
+            Entry::Listener(l) => sys::socket(l),
+            Entry::Socket(s) => sys::socket(s),
+            Entry::Dir(_) => None,
         };
-        Ok(Some(host.try_clone_to_owned().map_err(Errno::from)?))
+        match host {
+            Some(host) => Ok(Some(sys::to_owned(host).map_err(Errno::from)?)),
+            None => Ok(None),
+        }
     }
 
     pub fn remove(&mut self, fd: u32) -> Result<Entry, Errno> {

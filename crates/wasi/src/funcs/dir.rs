@@ -38,7 +38,8 @@ struct Dirent {
 }
 
 fn listing(dir: &cap_std::fs::Dir) -> Result<Vec<Dirent>, Errno> {
-    use cap_std::fs::MetadataExt;
+    // Windows' listing carries no file index; the full metadata opens each entry for it.
+    use cap_fs_ext::DirEntryExt;
     let mut out = Vec::new();
     for entry in dir.entries()? {
         let entry = entry?;
@@ -52,7 +53,9 @@ fn listing(dir: &cap_std::fs::Dir) -> Result<Vec<Dirent>, Errno> {
         } else {
             filetype::UNKNOWN
         };
-        let ino = entry.metadata().map_or(0, |m| m.ino());
+        let ino = entry
+            .full_metadata()
+            .map_or(0, |m| crate::sys::file_ids(&m).ino);
         out.push(Dirent {
             name: entry.file_name().to_string_lossy().into_owned(),
             kind,
@@ -63,7 +66,9 @@ fn listing(dir: &cap_std::fs::Dir) -> Result<Vec<Dirent>, Errno> {
     out.sort_by(|a, b| a.name.cmp(&b.name));
     // `.` is the directory itself; `..` may lie outside the sandbox, so its inode is not
     // looked up.
-    let own = dir.dir_metadata().map_or(0, |m| m.ino());
+    let own = dir
+        .dir_metadata()
+        .map_or(0, |m| crate::sys::file_ids(&m).ino);
     let dots = [("..", 0), (".", own)].map(|(name, ino)| Dirent {
         name: name.to_string(),
         kind: filetype::DIRECTORY,

@@ -11,8 +11,6 @@ use crate::mem::iovecs_len;
 use crate::quota::DiskQuota;
 use crate::table::{Entry, Rights};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::fd::AsFd;
-use std::os::unix::fs::FileExt;
 
 pub fn fd_write(call: &mut Call, a: &Args) -> Res {
     let (fd, iovs, count, out) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
@@ -66,7 +64,9 @@ pub fn fd_read(call: &mut Call, a: &Args) -> Res {
             // turn. A FIFO is asked first: without a writer yet it reads as the end, where
             // a blocking read would wait.
             Entry::File(f) if f.regular => read_iovecs(mem, &iovs, true, |b| f.file.read(b)),
-            Entry::File(f) if !ready(f.file.as_fd(), Want::Read)? => {
+            Entry::File(f)
+                if !crate::sys::file(&f.file).map_or(Ok(true), |h| ready(h, Want::Read))? =>
+            {
                 return Err(Errno::AGAIN.into())
             }
             Entry::File(f) => read_iovecs(mem, &iovs, false, |b| f.file.read(b)),
@@ -89,7 +89,7 @@ pub fn fd_pread(call: &mut Call, a: &Args) -> Res {
     let f = st.table.file_with(fd, rights::FD_READ)?;
     let mut at = offset;
     let read = read_iovecs(mem, &iovs, true, |b| {
-        let n = f.file.read_at(b, at)?;
+        let n = crate::sys::read_at(&f.file, b, at)?;
         at += n as u64;
         Ok(n)
     });
@@ -115,7 +115,7 @@ pub fn fd_pwrite(call: &mut Call, a: &Args) -> Res {
     // means the offset, as wasi-libc's own pwrite does.
     let mut at = offset;
     let written = write_iovecs(mem, &iovs, |d| {
-        let n = f.file.write_at(d, at)?;
+        let n = crate::sys::write_at(&f.file, d, at)?;
         at += n as u64;
         Ok(n)
     });
@@ -245,7 +245,8 @@ pub fn fd_filestat_get(call: &mut Call, a: &Args) -> Res {
         .table
         .with_right(a.u32(0), rights::FD_FILESTAT_GET)?
     {
-        Entry::File(f) => Stat::from(&f.file.metadata()?),
+        // Read from the handle: on Windows only that carries the file's identity.
+        Entry::File(f) => Stat::from(&cap_std::fs::Metadata::from_file(&f.file)?),
         Entry::Dir(d) => Stat::from(&d.dir.dir_metadata()?),
         Entry::Stdio(..) => Stat {
             filetype: filetype::CHARACTER_DEVICE,

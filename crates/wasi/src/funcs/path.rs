@@ -10,7 +10,6 @@ use crate::abi::{fdflags, oflags, rights, LOOKUP_SYMLINK_FOLLOW};
 use crate::errno::Errno;
 use crate::table::{DirEntry, Entry, FileEntry, Rights};
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, SystemTimeSpec};
-use cap_std::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -176,10 +175,9 @@ pub fn path_open(call: &mut Call, a: &Args) -> Res {
         if !follow {
             opts.follow(FollowSymlinks::No);
         }
-        // Opening a FIFO for reading waits for a writer: the host must never wait in a
-        // system call, so the file is opened non-blocking and its reads wait for data instead
-        // (see `fd_read`). Regular files ignore the flag.
-        opts.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+        // Opening a FIFO for reading waits for a writer, and the host must never wait in a
+        // system call.
+        crate::sys::open_without_waiting(&mut opts);
         let file = d.dir.open_with(&path, &opts)?.into_std();
         let meta = file.metadata()?;
         if meta.is_dir() {
@@ -231,7 +229,7 @@ pub fn path_unlink_file(call: &mut Call, a: &Args) -> Res {
     let (d, path, _) = writable_dir(call, (a.u32(0), a.u32(1), a.u32(2), needed), false)?;
     // The last name of a file gone, its bytes are given back to the disk quota.
     let freed = match quota.then(|| d.dir.symlink_metadata(&path)) {
-        Some(Ok(m)) if m.is_file() && m.nlink() == 1 => m.len(),
+        Some(Ok(m)) if m.is_file() && crate::sys::file_ids(&m).nlink == 1 => m.len(),
         _ => 0,
     };
     d.dir.remove_file(&path)?;

@@ -7,7 +7,7 @@ use super::{Args, Call, Res};
 use crate::abi::{clockid, EVENT_SIZE, SUBSCRIPTION_SIZE};
 use crate::errno::Errno;
 use crate::mem::MAX_VECTORS;
-use std::os::fd::OwnedFd;
+use crate::sys::OwnedWaitable;
 use std::time::{Duration, Instant};
 
 const TAG_CLOCK: u8 = 0;
@@ -32,7 +32,7 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
     // (deadline in nanoseconds from now, userdata) of each clock that has to be waited for.
     let mut timers: Vec<(u64, u64)> = Vec::new();
     // Host descriptors to wait on, and the (userdata, tag) each one answers.
-    let mut waiting: Vec<(OwnedFd, Want)> = Vec::new();
+    let mut waiting: Vec<(OwnedWaitable, Want)> = Vec::new();
     let mut answers: Vec<(u64, u8)> = Vec::new();
     for i in 0..n {
         let at = input + i * SUBSCRIPTION_SIZE;
@@ -78,7 +78,8 @@ pub fn poll_oneoff(call: &mut Call, a: &Args) -> Res {
                     waiting.push((host, want));
                     answers.push((userdata, tag));
                 }
-                // In-memory streams and directories are always ready.
+                // In-memory streams and directories are always ready (and, on Windows, stdin, pipes
+                // and files, which cannot be waited on there).
                 Ok(None) => ready.push(event(Errno::SUCCESS)),
                 Err(e) => ready.push(event(e)),
             }

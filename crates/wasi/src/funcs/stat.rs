@@ -16,12 +16,6 @@ pub struct Stat {
     pub ctim: u64,
 }
 
-fn ns(secs: i64, nsec: i64) -> u64 {
-    (secs.max(0) as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(nsec.max(0) as u64)
-}
-
 fn kind(ft_dir: bool, ft_file: bool, ft_link: bool) -> u8 {
     match (ft_dir, ft_file, ft_link) {
         (true, _, _) => filetype::DIRECTORY,
@@ -31,36 +25,20 @@ fn kind(ft_dir: bool, ft_file: bool, ft_link: bool) -> u8 {
     }
 }
 
-impl From<&std::fs::Metadata> for Stat {
-    fn from(m: &std::fs::Metadata) -> Self {
-        use std::os::unix::fs::MetadataExt;
-        let ft = m.file_type();
-        Stat {
-            dev: m.dev(),
-            ino: m.ino(),
-            filetype: kind(ft.is_dir(), ft.is_file(), ft.is_symlink()),
-            nlink: m.nlink(),
-            size: m.len(),
-            atim: ns(m.atime(), m.atime_nsec()),
-            mtim: ns(m.mtime(), m.mtime_nsec()),
-            ctim: ns(m.ctime(), m.ctime_nsec()),
-        }
-    }
-}
-
 impl From<&cap_std::fs::Metadata> for Stat {
     fn from(m: &cap_std::fs::Metadata) -> Self {
-        use cap_std::fs::MetadataExt;
         let ft = m.file_type();
+        let ids = crate::sys::file_ids(m);
+        let times = crate::sys::file_times(m);
         Stat {
-            dev: m.dev(),
-            ino: m.ino(),
+            dev: ids.dev,
+            ino: ids.ino,
             filetype: kind(ft.is_dir(), ft.is_file(), ft.is_symlink()),
-            nlink: m.nlink(),
+            nlink: ids.nlink,
             size: m.len(),
-            atim: ns(m.atime(), m.atime_nsec()),
-            mtim: ns(m.mtime(), m.mtime_nsec()),
-            ctim: ns(m.ctime(), m.ctime_nsec()),
+            atim: times.atim,
+            mtim: times.mtim,
+            ctim: times.ctim,
         }
     }
 }

@@ -1,13 +1,15 @@
 //! Calls that wait on the outside world (stdin, a pipe, a FIFO, a socket) wait here, never in
 //! a blocking system call: in slices, asking between them whether the guest must stop (its
 //! timeout expired, it was cancelled), and with the shared context unlocked, so that other
-//! instances sharing it carry on meanwhile.
+//! instances sharing it carry on meanwhile. On Windows only sockets can be waited on: stdin,
+//! pipes and files are read directly there, and such a read can wait in the system call (see
+//! `sys/windows.rs`).
 
 use super::{Call, Fail};
 use crate::errno::Errno;
+use crate::sys::{self, OwnedWaitable, Waitable};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 /// The longest stretch a wait goes without asking whether the guest must stop.
@@ -31,21 +33,21 @@ impl Want {
 
 /// Whether `fd` can be read or written now without blocking. A hang-up or an error counts as
 /// ready: the read or write that follows reports it.
-pub fn ready(fd: BorrowedFd, want: Want) -> io::Result<bool> {
+pub fn ready(fd: Waitable, want: Want) -> io::Result<bool> {
     Ok(poll_some(&mut [(fd, want)], Duration::ZERO)?
         .iter()
         .any(|&r| r))
 }
 
 /// Polls `fds` for at most `timeout`; which of them are ready.
-fn poll_some(fds: &mut [(BorrowedFd, Want)], timeout: Duration) -> io::Result<Vec<bool>> {
+fn poll_some(fds: &mut [(Waitable, Want)], timeout: Duration) -> io::Result<Vec<bool>> {
     let mut polled: Vec<PollFd> = fds
         .iter()
         .map(|(fd, want)| PollFd::new(fd, want.flags()))
         .collect();
     let timeout = Timespec {
-        tv_sec: timeout.as_secs() as i64,
-        tv_nsec: timeout.subsec_nanos() as i64,
+        tv_sec: timeout.as_secs() as _,
+        tv_nsec: timeout.subsec_nanos() as _,
     };
     loop {
         match poll(&mut polled, Some(&timeout)) {
@@ -82,7 +84,7 @@ pub fn retrying<T>(
 /// deadline already past looks once without waiting); which of them are ready. The guest's stop request ends the wait with its trap.
 pub fn wait_until(
     call: &mut Call,
-    fds: &[(OwnedFd, Want)],
+    fds: &[(OwnedWaitable, Want)],
     deadline: Option<Instant>,
 ) -> Result<Vec<bool>, Fail> {
     let interrupt = call.interrupt.clone();
@@ -97,8 +99,10 @@ pub fn wait_until(
         if fds.is_empty() {
             std::thread::sleep(slice);
         } else {
-            let mut borrowed: Vec<(BorrowedFd, Want)> =
-                fds.iter().map(|(fd, want)| (fd.as_fd(), *want)).collect();
+            let mut borrowed: Vec<(Waitable, Want)> = fds
+                .iter()
+                .map(|(fd, want)| (sys::borrow(fd), *want))
+                .collect();
             let ready = poll_some(&mut borrowed, slice)?;
             if ready.iter().any(|&r| r) {
                 return Ok(ready);
