@@ -2,16 +2,24 @@
 
 use wasmux_devtools::build::{build, BuildError, BuildOptions};
 
-#[test]
-fn a_target_that_is_not_installed_is_named_with_its_fix() {
+/// A binary crate of its own workspace, in a temporary directory.
+fn binary_crate(name: &str, main_rs: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("src")).unwrap();
     std::fs::write(
         dir.path().join("Cargo.toml"),
-        "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n"
+        ),
     )
     .unwrap();
-    std::fs::write(dir.path().join("src/main.rs"), "fn main() {}").unwrap();
+    std::fs::write(dir.path().join("src/main.rs"), main_rs).unwrap();
+    dir
+}
+
+#[test]
+fn a_target_that_is_not_installed_is_named_with_its_fix() {
+    let dir = binary_crate("t", "fn main() {}");
     // A wasm target nobody here installs: rustup says so, or cargo's error does without it.
     let opts = BuildOptions {
         triple: "wasm32-unknown-emscripten".into(),
@@ -34,18 +42,10 @@ fn a_target_that_is_not_installed_is_named_with_its_fix() {
 #[cfg(feature = "wasm-opt")]
 #[test]
 fn the_linked_binaryen_shrinks_a_rust_program() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("src")).unwrap();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"greet\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("src/main.rs"),
+    let dir = binary_crate(
+        "greet",
         "fn main() { println!(\"hello, {}\", std::env::args().count()); }",
-    )
-    .unwrap();
+    );
     let report = build(&BuildOptions::new(dir.path())).unwrap();
     let step = report.steps.iter().find(|s| s.name == "wasm-opt").unwrap();
     assert!(step.applied, "{step:?}");

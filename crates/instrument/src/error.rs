@@ -42,4 +42,18 @@ impl InstrumentError {
             what: what.into(),
         }
     }
+
+    /// Refuses `import` when it comes from `reserved`, the module name a pass adds its own
+    /// imports under: a guest calling those itself would feed the host what it likes.
+    pub(crate) fn refuse_import_from(
+        reserved: &str,
+        import: &wasmparser::Import<'_>,
+    ) -> Result<(), Self> {
+        if import.module == reserved {
+            return Err(InstrumentError::ReservedImport {
+                name: format!("{}::{}", import.module, import.name),
+            });
+        }
+        Ok(())
+    }
 }

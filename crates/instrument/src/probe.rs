@@ -133,13 +133,7 @@ impl Scan {
                     scan.has_imports = true;
                     for import in section.into_imports() {
                         let import = import.map_err(err)?;
-                        if import.module == PROBE_MODULE {
-                            // A guest calling the probes itself would feed the profiler or
-                            // tracer what it likes.
-                            return Err(InstrumentError::ReservedImport {
-                                name: format!("{}::{}", import.module, import.name),
-                            });
-                        }
+                        InstrumentError::refuse_import_from(PROBE_MODULE, &import)?;
                         if let TypeRef::Func(ty) | TypeRef::FuncExact(ty) = import.ty {
                             scan.imported_types.push(ty);
                         }

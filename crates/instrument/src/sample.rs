@@ -79,13 +79,7 @@ const IMPORTS: [(&str, &[ValType], &[ValType]); 5] = [
 /// Adds the sampling probes to `wasm` (valid, as a rewrite's output is), whose functions
 /// `earlier` maps to the user's ([`Added::default`] for none).
 pub fn sample(wasm: &[u8], earlier: &Added) -> Result<Instrumented, InstrumentError> {
-    let imports = import_modules(wasm)?;
-    if let Some(name) = imports.iter().find(|(m, _)| m == SAMPLE_MODULE) {
-        // A guest calling these itself would feed the profiler what it likes.
-        return Err(InstrumentError::ReservedImport {
-            name: format!("{}::{}", name.0, name.1),
-        });
-    }
+    refuse_sample_imports(wasm)?;
     let info = crate::analyze::analyze(wasm, &Options::default())?;
     if info.defined_funcs == 0 {
         return Ok(Instrumented {
@@ -127,18 +121,17 @@ pub fn sample(wasm: &[u8], earlier: &Added) -> Result<Instrumented, InstrumentEr
     })
 }
 
-/// `(module, name)` of every import.
-fn import_modules(wasm: &[u8]) -> Result<Vec<(String, String)>, InstrumentError> {
-    let mut found = Vec::new();
+/// Refuses a module that imports from [`SAMPLE_MODULE`] itself.
+fn refuse_sample_imports(wasm: &[u8]) -> Result<(), InstrumentError> {
     for payload in Parser::new(0).parse_all(wasm) {
         if let Payload::ImportSection(section) = payload.map_err(InstrumentError::from_parser)? {
             for import in section.into_imports() {
                 let import = import.map_err(InstrumentError::from_parser)?;
-                found.push((import.module.to_string(), import.name.to_string()));
+                InstrumentError::refuse_import_from(SAMPLE_MODULE, &import)?;
             }
         }
     }
-    Ok(found)
+    Ok(())
 }
 
 /// Added functions: the tick, exit, host-enter and flush helpers, in that order.

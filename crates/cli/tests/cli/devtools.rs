@@ -8,10 +8,12 @@ use serde_json::Value;
 /// Relative to the repository root, where `wasmux` runs.
 const GRAPH: &str = "tests/devtools/callgraph.wat";
 
-fn profile_json(engine: &str, extra: &[&str], invoke: &str) -> (Value, String) {
+/// `wasmux profile --json` of `module --invoke invoke...`: the profile and the function's result.
+fn profile_json(engine: &str, extra: &[&str], module: &str, invoke: &[&str]) -> (Value, String) {
     let mut args = vec!["profile", "--json", "--engine", engine];
     args.extend(extra);
-    args.extend([GRAPH, "--invoke", invoke]);
+    args.extend([module, "--invoke"]);
+    args.extend(invoke);
     let out = wasmux(&args);
     assert!(out.status.success(), "{engine}: {}", stderr(&out));
     let text = stdout(&out);
@@ -19,6 +21,16 @@ fn profile_json(engine: &str, extra: &[&str], invoke: &str) -> (Value, String) {
     let (result, json) = text.split_once('\n').unwrap();
     let json = serde_json::from_str(json).unwrap_or_else(|e| panic!("{engine}: {e}: {json}"));
     (json, result.to_string())
+}
+
+/// The `;`-joined frames of every stack in the profile.
+fn stacks(profile: &Value) -> Vec<&str> {
+    profile["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["frames"].as_str().unwrap())
+        .collect()
 }
 
 fn calls(profile: &Value) -> Vec<(String, u64, bool)> {
@@ -52,15 +64,10 @@ fn profile_counts_every_call_exactly_on_every_engine() {
     let exact_limited = ["--exact", "--fuel", "1000000", "--timeout", "10s"];
     for engine in engines() {
         for limits in [&[][..], &limited, &exact, &exact_limited] {
-            let (profile, result) = profile_json(&engine, limits, "main");
+            let (profile, result) = profile_json(&engine, limits, GRAPH, &["main"]);
             assert_eq!(result, "12", "{engine} {limits:?}");
             assert_eq!(calls(&profile), expected, "{engine} {limits:?}");
-            let stacks: Vec<&str> = profile["stacks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s["frames"].as_str().unwrap())
-                .collect();
+            let stacks = stacks(&profile);
             for stack in &stacks {
                 assert!(
                     [
@@ -100,23 +107,13 @@ fn profile_counts_every_call_exactly_on_every_engine() {
 #[test]
 fn profile_samples_name_every_frame_of_a_deep_recursion_on_every_engine() {
     for engine in engines() {
-        let out = wasmux(&[
-            "profile",
-            "--json",
-            "--interval",
-            "20us",
-            "--engine",
+        let (profile, result) = profile_json(
             &engine,
+            &["--interval", "20us"],
             "examples/fib.wat",
-            "--invoke",
-            "fib",
-            "18",
-        ]);
-        assert!(out.status.success(), "{engine}: {}", stderr(&out));
-        let text = stdout(&out);
-        let (result, json) = text.split_once('\n').unwrap();
+            &["fib", "18"],
+        );
         assert_eq!(result, "2584", "{engine}");
-        let profile: Value = serde_json::from_str(json).unwrap();
         assert_eq!(profile["functions"][0]["calls"], 8361, "{engine}");
         assert!(
             profile["overhead"]["samples"].as_u64().unwrap() > 1,
@@ -162,21 +159,8 @@ fn profile_refuses_a_bad_interval_and_one_with_exact() {
 
 #[test]
 fn profile_counts_recursion_once_in_total_time() {
-    let out = wasmux(&[
-        "profile",
-        "--json",
-        "--engine",
-        "wasmi",
-        "examples/fib.wat",
-        "--invoke",
-        "fib",
-        "15",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = stdout(&out);
-    let (result, json) = text.split_once('\n').unwrap();
+    let (profile, result) = profile_json("wasmi", &[], "examples/fib.wat", &["fib", "15"]);
     assert_eq!(result, "610");
-    let profile: Value = serde_json::from_str(json).unwrap();
     let fib = &profile["functions"][0];
     // fib(n) makes 2 * fib(n + 1) - 1 calls.
     assert_eq!(fib["calls"], 1973);
@@ -254,12 +238,7 @@ fn profile_names_the_frames_a_trap_left_from_its_backtrace_on_every_engine() {
         ]);
         assert_eq!(out.status.code(), Some(134), "{engine}: {}", stderr(&out));
         let profile: Value = serde_json::from_str(&stdout(&out)).unwrap();
-        let stacks: Vec<&str> = profile["stacks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["frames"].as_str().unwrap())
-            .collect();
+        let stacks = stacks(&profile);
         assert!(stacks.contains(&"main;busy"), "{engine}: {stacks:?}");
         for stack in &stacks {
             assert!(
