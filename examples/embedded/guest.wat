@@ -22,5 +22,11 @@
   (func (export "divide") (param i32 i32) (result i32)
     (i32.div_s (local.get 0) (local.get 1)))
 
+  ;; Grows its memory 16 pages (1 MiB) at a time until the host refuses: the pages it got.
+  (func (export "grow_until_refused") (result i32)
+    (loop $more
+      (br_if $more (i32.ne (memory.grow (i32.const 16)) (i32.const -1))))
+    (memory.size))
+
   (func $recurse (export "recurse") (result i32)
     (i32.add (call $recurse) (i32.const 1))))

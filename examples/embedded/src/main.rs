@@ -106,6 +106,13 @@ fn run() -> Result<(), String> {
         call("print_out_of_bounds", &[]),
         |e| e.kind() == ErrorKind::Trap(Trap::HostError),
     )?;
+    // A guest that grows its memory until refused must not exhaust the device's heap: the
+    // growth fails inside the guest (memory.grow gives -1) and the host goes on.
+    expect(
+        "grow_until_refused (pages)",
+        call("grow_until_refused", &[]),
+        |r| matches!(r, [Val::I32(pages)] if *pages > 1 && (*pages as usize) < HEAP_BYTES >> 16),
+    )?;
     // The store is still usable after its guest trapped.
     expect(
         "fib(10) after the traps",
